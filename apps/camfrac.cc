@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// The camfrac command line: a thin wrapper around camfrac::Simulation.
+
+#include <camfrac/io/errors.h>
+#include <camfrac/simulation.h>
+
+#include <deal.II/base/mpi.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace
+{
+  const char *usage = R"(Usage: camfrac [options] FILE.prm|FILE.json
+
+Simulates Li transport, surface electrochemistry and (in later versions)
+mechanics and fracture of a cathode particle under a cycling protocol.
+
+Options:
+  --print-parameters [prm|json]  print every parameter with its documentation,
+                                 unit and range (default format: prm), and exit
+  --quiet                        no progress line and no summary on stdout
+  --progress                     show the progress line under mpirun too (it is
+                                 shown by default only when stdout is a terminal)
+  --help                         show this help and exit
+  --version                      show the version and exit
+
+Run in parallel with: mpirun -np N camfrac FILE.prm
+Output (in 'Output/Directory'): run.prm, history.csv, fields.xdmf + fields-*.h5,
+timing.txt. See README.md and docs/user-guide.md.
+)";
+
+  template <int dim>
+  void run(dealii::ParameterHandler &prm, const bool quiet, const bool progress)
+  {
+    camfrac::Simulation<dim> simulation(prm, MPI_COMM_WORLD);
+    simulation.set_quiet(quiet);
+    simulation.set_progress(progress);
+    simulation.run();
+  }
+} // namespace
+
+int main(int argc, char **argv)
+{
+  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+  const auto fail = [root](const std::string &message, const int status) {
+    if (root)
+      std::cerr << "camfrac: error: " << message << std::endl;
+    return status;
+  };
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool                     quiet = false, progress = false;
+  std::string              file;
+  for (std::size_t k = 0; k < args.size(); ++k)
+    {
+      const std::string &a = args[k];
+      if (a == "--help" || a == "-h")
+        {
+          if (root)
+            std::cout << usage;
+          return 0;
+        }
+      if (a == "--version")
+        {
+          if (root)
+            std::cout << "camfrac " << camfrac::version() << " (deal.II " << DEAL_II_PACKAGE_VERSION << ")\n";
+          return 0;
+        }
+      if (a == "--print-parameters")
+        {
+          std::string format = "prm";
+          if (k + 1 < args.size() && args[k + 1].rfind("--", 0) != 0)
+            format = args[++k];
+          if (format != "prm" && format != "json")
+            return fail("--print-parameters takes 'prm' or 'json', not '" + format + "'", 1);
+          dealii::ParameterHandler prm;
+          camfrac::Simulation<3>::declare_parameters(prm);
+          if (root)
+            prm.print_parameters(std::cout, format == "json" ? dealii::ParameterHandler::JSON :
+                                                                dealii::ParameterHandler::PRM);
+          return 0;
+        }
+      if (a == "--quiet" || a == "-q")
+        quiet = true;
+      else if (a == "--progress")
+        progress = true;
+      else if (a.rfind("-", 0) == 0)
+        return fail("unknown option '" + a + "' (see camfrac --help)", 1);
+      else if (file.empty())
+        file = a;
+      else
+        return fail("more than one parameter file given ('" + file + "', '" + a + "')", 1);
+    }
+  if (file.empty())
+    {
+      if (root)
+        std::cerr << usage;
+      return 1;
+    }
+
+  try
+    {
+      dealii::ParameterHandler prm;
+      camfrac::Simulation<3>::declare_parameters(prm); // the same for 2D and 3D
+      camfrac::parse_parameter_file(prm, file);
+      if (camfrac::dimension_from_parameters(prm) == 2)
+        run<2>(prm, quiet, progress);
+      else
+        run<3>(prm, quiet, progress);
+    }
+  catch (const camfrac::InputError &error)
+    {
+      return fail(error.what(), 1);
+    }
+  catch (const camfrac::SolverFailure &error)
+    {
+      return fail(error.what(), 2);
+    }
+  catch (const std::exception &error)
+    {
+      return fail(camfrac::one_line_message(error), 3);
+    }
+  return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+namespace camfrac
+{
+  /// How a time step is driven: a total current I [A] (positive on charge,
+  /// i.e. delithiation), or a particle potential phi [V vs Li/Li+].
+  struct Control
+  {
+    enum class Mode
+    {
+      current,
+      voltage
+    };
+    Mode   mode  = Mode::current;
+    double value = 0.;
+  };
+
+  /// Outcome of one trial time step.
+  struct StepResult
+  {
+    bool         converged         = false;
+    unsigned int newton_iterations = 0;
+    unsigned int linear_iterations = 0;
+    double       voltage           = 0.; ///< phi [V]
+    double       current           = 0.; ///< I [A], positive on charge
+    double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
+  };
+
+  /// Volume-averaged and extreme Li fractions and the Li inventory.
+  struct StateSummary
+  {
+    double mean_x      = 0.;
+    double min_x       = 0.;
+    double max_x       = 0.;
+    double lithium_mol = 0.; ///< int c dV [mol] (per metre of thickness in 2D)
+  };
+
+  /**
+   * What the protocol driver needs from a particle model: advance one step
+   * from the last accepted state under a control, then accept or discard it.
+   * TransportField implements it; tests may implement it with a lumped model.
+   * All calls are collective over the model's MPI communicator and return the
+   * same values on every rank.
+   */
+  class ElectrodeModel
+  {
+  public:
+    virtual ~ElectrodeModel() = default;
+
+    /// The 1C current [A]: nominal capacity F c_max V (x_max - x_min) per hour.
+    virtual double one_c_current() const = 0;
+    /// Mean open-circuit potential U(x_s) over the surface of the accepted state [V].
+    virtual double open_circuit_voltage() const = 0;
+    /// False when the surface condition cannot hold a potential (prescribed flux).
+    virtual bool supports_voltage_control() const = 0;
+
+    /// Solve one implicit step of length @p dt from the accepted state.
+    virtual StepResult advance(const double dt, const Control &control) = 0;
+    /// Make the last trial step the accepted state.
+    virtual void accept() = 0;
+    /// Summary of the accepted state.
+    virtual StateSummary summary() const = 0;
+  };
+} // namespace camfrac

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/coupling/electrode_model.h>
+#include <camfrac/coupling/protocol.h>
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <functional>
+#include <ostream>
+
+namespace camfrac
+{
+  /// Adaptive time-step control, docs/theory.md §5.
+  struct TimeSteppingSettings
+  {
+    double       initial_time_step         = 1.;    ///< [s]
+    double       minimum_time_step         = 1e-4;  ///< [s]
+    double       maximum_time_step         = 120.;  ///< [s]
+    double       growth_factor             = 1.5;   ///< after quick Newton convergence
+    double       cut_back_factor           = 0.5;   ///< after failure
+    unsigned int fast_newton_iterations    = 4;     ///< grow dt when Newton needs at most this many
+    double       maximum_change_of_x       = 0.02;  ///< per step, anywhere in the particle [-]
+    double       voltage_cutoff_tolerance  = 1e-3;  ///< land in [V_cut - tol, V_cut] [V]
+    double       current_cutoff_tolerance  = 0.01;  ///< land in [(1 - tol) I_cut, I_cut] [-]
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm);
+  };
+
+  /// One accepted step, as reported to observers (history, output, progress).
+  struct AcceptedStep
+  {
+    unsigned int step = 0;          ///< running count of accepted steps
+    double       time = 0.;         ///< [s] at the end of the step
+    double       dt = 0.;           ///< [s]
+    double       voltage = 0.;      ///< [V]
+    double       current = 0.;      ///< [A], positive on charge
+    StateSummary state;
+    unsigned int newton_iterations = 0;
+    unsigned int linear_iterations = 0;
+    unsigned int protocol_step = 0; ///< 1-based index into Protocol::steps
+    unsigned int cycle = 0;         ///< 1-based
+    bool         ends_protocol_step = false;
+  };
+
+  /**
+   * Runs a Protocol on an ElectrodeModel with adaptive implicit time steps.
+   * Steps grow after quick Newton convergence, are cut back on failure or on a
+   * too large change of x, and land on voltage and current cut-offs from the
+   * safe side (never beyond), within the stated tolerances, by secant
+   * estimates of the step length. docs/theory.md §5.
+   */
+  class ProtocolRunner
+  {
+  public:
+    using Observer = std::function<void(const AcceptedStep &)>;
+
+    ProtocolRunner(ElectrodeModel &model, const Protocol &protocol, const TimeSteppingSettings &settings);
+
+    /// Run all cycles. Throws InputError for an impossible protocol and
+    /// SolverFailure if Newton fails at the minimum time step.
+    void run(const Observer &observer);
+
+    /// Warnings (e.g. a cut-off reached within the minimum step); rank-uniform.
+    const std::vector<std::string> &warnings() const { return warning_list; }
+
+    double time() const { return current_time; }
+
+  private:
+    ElectrodeModel            &model;
+    const Protocol             protocol;
+    const TimeSteppingSettings settings;
+    double                     current_time = 0.;
+    double                     time_step;
+    double                     last_voltage;
+    unsigned int               accepted_steps = 0;
+    std::vector<std::string>   warning_list;
+
+    void run_step(const ProtocolStep &step, unsigned int index, unsigned int cycle, const Observer &observer);
+  };
+} // namespace camfrac

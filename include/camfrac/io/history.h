@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/coupling/protocol_runner.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace camfrac
+{
+  /// One row of history.csv.
+  struct HistoryRow
+  {
+    AcceptedStep step;
+    double       soc = 0.; ///< (x_max - mean x)/(x_max - x_min)
+  };
+
+  /**
+   * history.csv: one row per accepted step, written and flushed by rank 0 so
+   * that a killed run keeps what it computed. Columns (units in the names):
+   * step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,
+   * newton_iterations,linear_iterations,protocol_step,cycle,lithium_mol
+   */
+  class HistoryWriter
+  {
+  public:
+    /// @p file_name empty: keep rows in memory only.
+    HistoryWriter(const std::string &file_name, bool is_root);
+    void add(const HistoryRow &row);
+    const std::vector<HistoryRow> &rows() const { return all_rows; }
+
+    static std::string header();
+    static std::string format(const HistoryRow &row);
+
+  private:
+    std::ofstream           file;
+    std::vector<HistoryRow> all_rows;
+  };
+} // namespace camfrac

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/material/material_curve.h>
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/symmetric_tensor.h>
+#include <deal.II/base/tensor.h>
+
+#include <string>
+
+namespace camfrac
+{
+  /// Physical constants (CODATA 2018, exact in SI since 2019).
+  namespace constants
+  {
+    constexpr double faraday     = 96485.33212;  // C/mol
+    constexpr double gas_constant = 8.314462618; // J/(mol K)
+  } // namespace constants
+
+  /**
+   * The active cathode material of one particle: capacity, open-circuit
+   * potential U(x), chemical diffusivity D(x) as a tensor in the crystal
+   * frame, and Butler–Volmer kinetics. x = c/c_max is the Li site fraction
+   * (x = 1 lithiated, discharged). docs/theory.md §2–3.
+   *
+   * Every parameter is declared in declare_parameters() with its unit and
+   * range; the defaults are the NMC811 set listed in data/README.md.
+   */
+  class ElectrodeMaterial
+  {
+  public:
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads section "Material" and "Electrochemistry". Relative file names
+    /// are looked up in the working directory, then in @p data_directory.
+    void parse_parameters(dealii::ParameterHandler &prm, const std::string &data_directory);
+
+    /// Maximum Li concentration c_max [mol/m^3].
+    double maximum_concentration = 51765.;
+    /// Usable window of x defining nominal capacity and SOC [-].
+    double minimum_stoichiometry = 0.27;
+    double maximum_stoichiometry = 0.90;
+
+    /// Open-circuit potential U(x) vs Li/Li+ [V].
+    MaterialCurve open_circuit_potential;
+    /// In-plane (a-b) chemical diffusivity D_ab(x) [m^2/s].
+    MaterialCurve diffusivity;
+    /// D_c / D_ab, the out-of-plane (c-axis) anisotropy ratio [-].
+    double diffusivity_anisotropy = 1.;
+    /// Crystal orientation: rotation crystal -> sample.
+    dealii::Tensor<2, 3> orientation = dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>());
+
+    /// Butler–Volmer rate constant k_0 [m^2.5 mol^-0.5 s^-1], i_0 = F k_0
+    /// c_e^(1-a) (c_max-c_s)^(1-a) c_s^a.
+    double rate_constant = 3.5446e-11;
+    /// Anodic transfer coefficient alpha [-].
+    double transfer_coefficient = 0.5;
+    /// Electrolyte Li+ concentration c_e [mol/m^3].
+    double electrolyte_concentration = 1000.;
+    /// Absolute temperature T [K].
+    double temperature = 298.15;
+    /// Area-specific surface film resistance R_film [Ohm m^2].
+    double film_resistance = 0.;
+
+    /// Diffusivity tensor in sample axes, D = D_ab(x) P_ab + D_c(x) P_c, and
+    /// its derivative with respect to x; the dim x dim block is used in 2D.
+    template <int dim>
+    dealii::Tensor<2, dim> diffusivity_tensor(const double x) const;
+    template <int dim>
+    dealii::Tensor<2, dim> diffusivity_tensor_derivative(const double x) const;
+
+    /// Exchange current density i_0(c_s) [A/m^2] and d i_0/d c_s.
+    double exchange_current_density(const double surface_concentration) const;
+    double exchange_current_density_derivative(const double surface_concentration) const;
+
+    /// Thermal voltage RT/F [V].
+    double thermal_voltage() const
+    {
+      return constants::gas_constant * temperature / constants::faraday;
+    }
+
+  private:
+    // Projections onto the a-b plane and the c-axis, in sample axes.
+    dealii::Tensor<2, 3> in_plane_projection() const;
+    dealii::Tensor<2, 3> c_axis_projection() const;
+  };
+
+  /// Resolve a data file name: absolute, relative to the working directory,
+  /// or relative to @p data_directory. Throws InputError naming @p parameter.
+  std::string resolve_data_file(const std::string &file_name,
+                                const std::string &data_directory,
+                                const std::string &parameter);
+
+  /// The directory holding camfrac's data/ tables: $CAMFRAC_DATA_DIR, else the
+  /// installed share/camfrac/data, else the source tree's data/.
+  std::string default_data_directory();
+} // namespace camfrac

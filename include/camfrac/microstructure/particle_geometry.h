@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/types.h>
+#include <deal.II/grid/tria.h>
+
+namespace camfrac
+{
+  /**
+   * A single particle: a sphere in 3D, a disk (the cross-section of a long
+   * cylinder, plane strain) in 2D, centred at the origin, uniformly refined.
+   * Curved boundary and interior follow the spherical / transfinite manifolds,
+   * so refinement converges to the true geometry.
+   */
+  struct ParticleGeometry
+  {
+    /// Boundary id of the particle surface (where the reaction happens).
+    static constexpr dealii::types::boundary_id surface_boundary_id = 0;
+
+    double       radius             = 5e-6; ///< [m]
+    unsigned int global_refinements = 3;
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm);
+
+    /// Fill an empty triangulation (serial or distributed).
+    template <int dim>
+    void create(dealii::Triangulation<dim> &triangulation) const;
+
+    /// Nominal volume 4/3 pi R^3 (3D) or area pi R^2 (2D, per metre of depth).
+    template <int dim>
+    double nominal_volume() const;
+  };
+} // namespace camfrac

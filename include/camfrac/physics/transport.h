@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/coupling/electrode_model.h>
+#include <camfrac/material/electrode_material.h>
+
+#include <deal.II/base/data_out_base.h>
+#include <deal.II/base/function.h>
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/fe/mapping_q_cache.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <memory>
+#include <string>
+
+namespace camfrac
+{
+  /// The linear-algebra backend: deal.II's PETSc or Trilinos wrappers.
+  enum class Backend
+  {
+    petsc,
+    trilinos
+  };
+
+  /// Type bundle for the PETSc backend (hypre BoomerAMG, MUMPS).
+  struct PETScBackend
+  {
+    using Vector       = dealii::PETScWrappers::MPI::Vector;
+    using SparseMatrix = dealii::PETScWrappers::MPI::SparseMatrix;
+  };
+
+  /// Type bundle for the Trilinos backend (ML AMG, Amesos KLU).
+  struct TrilinosBackend
+  {
+    using Vector       = dealii::TrilinosWrappers::MPI::Vector;
+    using SparseMatrix = dealii::TrilinosWrappers::SparseMatrix;
+  };
+
+  /// Discretisation and solver settings of the transport field.
+  struct TransportSettings
+  {
+    unsigned int fe_degree = 1;
+    /// Surface condition: Butler–Volmer, or a uniform flux from the protocol current.
+    bool         butler_volmer = true;
+    double       initial_stoichiometry = 0.9;
+    /// Newton: converged when max|dx| and |dphi| [V] fall below this.
+    double       newton_tolerance = 1e-9;
+    unsigned int maximum_newton_iterations = 12;
+    /// Linear solver: GMRES with AMG, or a sparse direct solver.
+    bool         direct_solver = false;
+    double       linear_tolerance = 1e-10; ///< relative residual reduction
+    unsigned int maximum_linear_iterations = 500;
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm);
+  };
+
+  /**
+   * Li transport in one particle with surface electrochemistry
+   * (docs/theory.md §2–4). The unknowns are the nodal concentrations c and,
+   * in galvanostatic steps, the particle potential phi. Implicit Euler in time;
+   * each step is solved by Newton with a backtracking line search on the
+   * bordered system
+   *
+   *   [ K   b ] [dc  ]     [ R ]
+   *   [ g^T h ] [dphi] = - [ r ],
+   *
+   * where K = dR/dc, b = dR/dphi, and r = I(c, phi) - I_applied is the
+   * galvanostatic constraint with g = dI/dc, h = dI/dphi. The border is
+   * eliminated by two solves with K (Schur complement of one scalar), so phi
+   * is not lagged and the distributed matrix keeps its sparsity.
+   *
+   * @tparam LA PETScBackend or TrilinosBackend.
+   */
+  template <int dim, typename LA>
+  class TransportField : public ElectrodeModel
+  {
+  public:
+    using Vector = typename LA::Vector;
+    using Matrix = typename LA::SparseMatrix;
+
+    TransportField(const dealii::parallel::distributed::Triangulation<dim> &triangulation,
+                   const ElectrodeMaterial                                  &material,
+                   const TransportSettings                                  &settings,
+                   double                                                    nominal_volume,
+                   dealii::TimerOutput                                      *timer = nullptr);
+    ~TransportField() override;
+
+    /// Distribute DoFs, set the uniform initial concentration and phi = U(x_0).
+    void setup();
+
+    // ElectrodeModel
+    double       one_c_current() const override;
+    double       open_circuit_voltage() const override;
+    bool         supports_voltage_control() const override { return settings.butler_volmer; }
+    StepResult   advance(const double dt, const Control &control) override;
+    void         accept() override;
+    StateSummary summary() const override;
+
+    /// Accepted concentration (ghosted) and its discretisation, for output
+    /// and post-processing.
+    const Vector                       &concentration() const { return solution; }
+    const dealii::DoFHandler<dim>      &get_dof_handler() const { return dof_handler; }
+    const dealii::Mapping<dim>         &get_mapping() const { return mapping; }
+    double                              potential() const { return phi; }
+    dealii::types::global_dof_index     n_dofs() const { return dof_handler.n_dofs(); }
+    double                              particle_volume() const { return mesh_volume; }
+    double                              surface_area() const { return mesh_surface_area; }
+    MPI_Comm                            get_mpi_communicator() const { return mpi_communicator; }
+
+    /// Overwrite the accepted state with a uniform value (tests, restarts).
+    void set_uniform_concentration(const double c);
+    /// Overwrite the accepted state with the interpolant of @p c [mol/m^3].
+    void set_concentration(const dealii::Function<dim> &c);
+
+    /// Write c and x to HDF5 + XDMF in @p directory (collective).
+    void write_fields(const std::string &directory, unsigned int index, double time,
+                      std::vector<dealii::XDMFEntry> &xdmf_entries) const;
+
+  private:
+    MPI_Comm                                                 mpi_communicator;
+    const dealii::parallel::distributed::Triangulation<dim> &triangulation;
+    const ElectrodeMaterial                                 &material;
+    const TransportSettings                                  settings;
+    const double                                             nominal_volume;
+    dealii::TimerOutput                                     *timer;
+
+    dealii::FE_Q<dim>         fe;
+    // Curved cells: support points are computed once from the manifolds
+    // (transfinite interpolation is costly) and cached.
+    dealii::MappingQCache<dim> mapping;
+    dealii::DoFHandler<dim>   dof_handler;
+    dealii::IndexSet          locally_owned_dofs;
+    dealii::IndexSet          locally_relevant_dofs;
+    dealii::AffineConstraints<double> constraints;
+
+    Matrix jacobian;
+    Vector solution;          // accepted c, ghosted
+    Vector old_solution_owned;
+    Vector trial;             // trial c, ghosted
+    Vector trial_owned;
+    Vector residual;
+    Vector border_column;     // b = dR/dphi
+    Vector border_row;        // g = dI/dc
+    double phi = 0.;          // accepted potential
+    double trial_phi = 0.;
+    double trial_current = 0.;
+    double mesh_volume = 0.;
+    double mesh_surface_area = 0.;
+
+    struct Assembly
+    {
+      double current = 0.;          // I = int_S i dA [A]
+      double d_current_d_phi = 0.;  // h
+    };
+    /// Residual (and, if @p with_jacobian, K, b, g) at (c, phi) for step dt.
+    Assembly assemble(const Vector &c, double potential, double dt, double applied_flux_current,
+                      bool with_jacobian);
+    /// Solve K x = rhs; returns linear iterations.
+    unsigned int solve_linear(Vector &x, const Vector &rhs);
+
+    class Preconditioner;
+    std::unique_ptr<Preconditioner> preconditioner;
+
+    void compute_geometry();
+    /// I = int_S i dA and dI/dphi at (c, phi) (Butler–Volmer mode).
+    std::pair<double, double> surface_current(const Vector &c, double potential) const;
+    /// Mean U(x_s) over the surface [V].
+    double mean_surface_ocp(const Vector &c) const;
+  };
+} // namespace camfrac

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/coupling/protocol.h>
+#include <camfrac/coupling/protocol_runner.h>
+#include <camfrac/io/history.h>
+#include <camfrac/material/electrode_material.h>
+#include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/transport.h>
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include <string>
+#include <vector>
+
+/// camfrac: electro-chemo-mechanics and fracture of battery cathode particles.
+namespace camfrac
+{
+  /// Version of the library, "major.minor.patch".
+  const char *version();
+
+  /// Settings that are not physics: where and how often to write.
+  struct OutputSettings
+  {
+    std::string directory            = "output";
+    double      field_output_interval = 600.; ///< [s] of simulated time; 0: only at protocol-step ends
+    bool        write_fields          = true;
+    bool        quiet                 = false; ///< no progress line
+    bool        progress              = false; ///< force the progress line (e.g. under mpirun)
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm);
+  };
+
+  /**
+   * A complete camfrac run: builds the particle mesh, the material, the
+   * transport field and the protocol from a ParameterHandler, runs the
+   * protocol and writes run.prm, history.csv, fields (XDMF + HDF5) and a
+   * timer summary into the output directory.
+   *
+   * A research code may instead assemble the same pieces (ParticleGeometry,
+   * ElectrodeMaterial, TransportField, ProtocolRunner) itself.
+   */
+  template <int dim>
+  class Simulation
+  {
+  public:
+    /// Declare every parameter of a run (all sections).
+    static void declare_parameters(dealii::ParameterHandler &prm);
+
+    /// Parse and check all parameters. Throws InputError.
+    Simulation(dealii::ParameterHandler &prm, MPI_Comm communicator = MPI_COMM_WORLD);
+
+    /// Run the protocol. Throws InputError or SolverFailure.
+    void run();
+
+    /// Suppress the progress line and the summary on stdout.
+    void set_quiet(const bool quiet) { output.quiet = quiet; }
+    /// Show the progress line even when stdout's terminal status is unknown.
+    void set_progress(const bool progress) { output.progress = progress; }
+
+    const std::vector<HistoryRow> &history() const { return history_rows; }
+    /// Warnings collected during the run (identical on all ranks).
+    const std::vector<std::string> &warnings() const { return warning_list; }
+
+  private:
+    dealii::ParameterHandler &prm;
+    MPI_Comm                  communicator;
+    Backend                   backend = Backend::trilinos;
+    ParticleGeometry          geometry;
+    ElectrodeMaterial         material;
+    TransportSettings         transport_settings;
+    TimeSteppingSettings      time_stepping;
+    Protocol                  protocol;
+    OutputSettings            output;
+    std::vector<HistoryRow>   history_rows;
+    std::vector<std::string>  warning_list;
+
+    template <typename LA>
+    void run_with_backend();
+    void prepare_output_directory() const;
+  };
+
+  /// Read "Dimension" from a parsed ParameterHandler.
+  unsigned int dimension_from_parameters(dealii::ParameterHandler &prm);
+
+  /// Parse a .prm or .json file into @p prm, turning deal.II's exceptions
+  /// into InputError with a one-line message naming the file and parameter.
+  void parse_parameter_file(dealii::ParameterHandler &prm, const std::string &file_name);
+} // namespace camfrac

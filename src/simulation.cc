@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// Simulation<dim>: parameters -> mesh, material, transport field, protocol,
+// output. Also the particle geometry and the history writer.
+
+#include <camfrac/io/errors.h>
+#include <camfrac/simulation.h>
+
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/manifold_lib.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+#ifndef CAMFRAC_VERSION
+#  define CAMFRAC_VERSION "0.0.0"
+#endif
+
+namespace camfrac
+{
+  using namespace dealii;
+
+  const char *version() { return CAMFRAC_VERSION; }
+
+  // -------------------------------------------------------- ParticleGeometry
+  void ParticleGeometry::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Geometry");
+    prm.declare_entry("Particle radius", "5e-6", Patterns::Double(1e-9, 1e-2),
+                      "Radius R of the spherical (3D) or cylindrical (2D) particle [m], in [1e-9, 1e-2].");
+    prm.declare_entry("Global refinements", "3", Patterns::Integer(0, 10),
+                      "Uniform refinements of the coarse ball mesh (5 cells in 2D, 7 in 3D) [-], in [0, 10].");
+    prm.leave_subsection();
+  }
+
+  void ParticleGeometry::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Geometry");
+    radius             = prm.get_double("Particle radius");
+    global_refinements = prm.get_integer("Global refinements");
+    prm.leave_subsection();
+  }
+
+  template <int dim>
+  void ParticleGeometry::create(Triangulation<dim> &triangulation) const
+  {
+    // The surface follows a SphericalManifold; the interior a transfinite
+    // interpolation of it (step-65), which keeps cells well shaped under
+    // refinement and high-order mappings (attaching the spherical manifold to
+    // whole boundary cells yields nearly degenerate cells in 3D).
+    GridGenerator::hyper_ball(triangulation, Point<dim>(), radius, false);
+    for (const auto &face : triangulation.active_face_iterators())
+      if (face->at_boundary())
+        face->set_boundary_id(surface_boundary_id);
+    triangulation.set_all_manifold_ids(1);
+    triangulation.set_all_manifold_ids_on_boundary(0);
+    triangulation.set_manifold(0, SphericalManifold<dim>(Point<dim>()));
+    TransfiniteInterpolationManifold<dim> interior;
+    interior.initialize(triangulation);
+    triangulation.set_manifold(1, interior);
+    triangulation.refine_global(global_refinements);
+  }
+
+  template <int dim>
+  double ParticleGeometry::nominal_volume() const
+  {
+    return dim == 3 ? 4. / 3. * M_PI * std::pow(radius, 3) : M_PI * radius * radius;
+  }
+
+  template void   ParticleGeometry::create<2>(Triangulation<2> &) const;
+  template void   ParticleGeometry::create<3>(Triangulation<3> &) const;
+  template double ParticleGeometry::nominal_volume<2>() const;
+  template double ParticleGeometry::nominal_volume<3>() const;
+
+  // ---------------------------------------------------------- OutputSettings
+  void OutputSettings::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Output");
+    prm.declare_entry("Directory", "output", Patterns::Anything(),
+                      "Directory for run.prm, history.csv, fields.xdmf + fields-*.h5 and timing.txt; created if "
+                      "missing. Relative to the working directory.");
+    prm.declare_entry("Field output interval", "600", Patterns::Double(0.),
+                      "Simulated time between field outputs [s], >= 0. Fields are also written at the start and at "
+                      "the end of every protocol step; 0 writes only those.");
+    prm.declare_entry("Write fields", "true", Patterns::Bool(), "Write XDMF/HDF5 fields at all (history.csv is always written).");
+    prm.leave_subsection();
+  }
+
+  void OutputSettings::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Output");
+    directory             = prm.get("Directory");
+    field_output_interval = prm.get_double("Field output interval");
+    write_fields          = prm.get_bool("Write fields");
+    prm.leave_subsection();
+    if (directory.empty())
+      throw InputError("parameter 'Output/Directory' is empty");
+  }
+
+  // ----------------------------------------------------------- HistoryWriter
+  HistoryWriter::HistoryWriter(const std::string &file_name, const bool is_root)
+  {
+    if (is_root && !file_name.empty())
+      {
+        file.open(file_name);
+        if (!file)
+          throw InputError("cannot write '" + file_name + "'");
+        file << header() << '\n' << std::flush;
+      }
+  }
+
+  std::string HistoryWriter::header()
+  {
+    return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
+           "protocol_step,cycle,lithium_mol";
+  }
+
+  std::string HistoryWriter::format(const HistoryRow &row)
+  {
+    std::ostringstream out;
+    out << std::setprecision(15);
+    const auto &s = row.step;
+    out << s.step << ',' << s.time << ',' << s.dt << ',' << s.current << ',' << s.voltage << ',' << s.state.mean_x
+        << ',' << s.state.min_x << ',' << s.state.max_x << ',' << row.soc << ',' << s.newton_iterations << ','
+        << s.linear_iterations << ',' << s.protocol_step << ',' << s.cycle << ',' << s.state.lithium_mol;
+    return out.str();
+  }
+
+  void HistoryWriter::add(const HistoryRow &row)
+  {
+    all_rows.push_back(row);
+    if (file.is_open())
+      file << format(row) << '\n' << std::flush;
+  }
+
+  // ------------------------------------------------------------- parameters
+  unsigned int dimension_from_parameters(ParameterHandler &prm) { return prm.get_integer("Dimension"); }
+
+  void parse_parameter_file(ParameterHandler &prm, const std::string &file_name)
+  {
+    if (!std::filesystem::is_regular_file(file_name))
+      throw InputError("parameter file '" + file_name + "' not found");
+    const auto extension = std::filesystem::path(file_name).extension().string();
+    if (extension != ".prm" && extension != ".json")
+      throw InputError("parameter file '" + file_name + "' must end in .prm or .json");
+    try
+      {
+        prm.parse_input(file_name, "", false, false);
+      }
+    catch (const std::exception &error)
+      {
+        throw InputError("parameter file '" + file_name + "': " + one_line_message(error));
+      }
+  }
+
+  template <int dim>
+  void Simulation<dim>::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Dimension", "3", Patterns::Integer(2, 3),
+                      "Space dimension [-]: 3 (sphere) or 2 (disk: a long cylinder in plane strain).");
+    prm.declare_entry("Linear algebra", "Trilinos", Patterns::Selection("Trilinos|PETSc"),
+                      "Backend for distributed matrices, vectors and solvers: 'Trilinos' (ML AMG) or 'PETSc' "
+                      "(hypre BoomerAMG, MUMPS).");
+    ParticleGeometry::declare_parameters(prm);
+    ElectrodeMaterial::declare_parameters(prm);
+    TransportSettings::declare_parameters(prm);
+    Protocol::declare_parameters(prm);
+    TimeSteppingSettings::declare_parameters(prm);
+    OutputSettings::declare_parameters(prm);
+  }
+
+  template <int dim>
+  Simulation<dim>::Simulation(ParameterHandler &prm, MPI_Comm communicator)
+    : prm(prm)
+    , communicator(communicator)
+  {
+    try
+      {
+        if (prm.get_integer("Dimension") != dim)
+          throw InputError("parameter 'Dimension' is " + prm.get("Dimension") + " but Simulation<" +
+                           std::to_string(dim) + "> was constructed");
+        backend = prm.get("Linear algebra") == "PETSc" ? Backend::petsc : Backend::trilinos;
+        geometry.parse_parameters(prm);
+        material.parse_parameters(prm, default_data_directory());
+        transport_settings.parse_parameters(prm);
+        time_stepping.parse_parameters(prm);
+        protocol = Protocol::from_parameters(prm);
+        output.parse_parameters(prm);
+      }
+    catch (const InputError &)
+      {
+        throw;
+      }
+    catch (const std::exception &error)
+      {
+        throw InputError(one_line_message(error));
+      }
+  }
+
+  template <int dim>
+  void Simulation<dim>::prepare_output_directory() const
+  {
+    // Rank 0 checks; everyone learns the verdict, so no rank hangs.
+    std::string problem;
+    if (Utilities::MPI::this_mpi_process(communicator) == 0)
+      {
+        std::error_code ec;
+        std::filesystem::create_directories(output.directory, ec);
+        const std::string probe = output.directory + "/.camfrac-write-test";
+        std::ofstream     out(probe);
+        if (ec || !out)
+          problem = "parameter 'Output/Directory': cannot create or write to '" + output.directory + "'";
+        else
+          {
+            out.close();
+            std::filesystem::remove(probe, ec);
+          }
+      }
+    problem = Utilities::MPI::broadcast(communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
+  }
+
+  namespace
+  {
+    std::string format_duration(double seconds)
+    {
+      std::ostringstream out;
+      out << std::fixed << std::setprecision(1);
+      if (seconds < 120.)
+        out << seconds << " s";
+      else if (seconds < 7200.)
+        out << seconds / 60. << " min";
+      else
+        out << seconds / 3600. << " h";
+      return out.str();
+    }
+
+    // Nominal simulated time left in the protocol, for the progress ETA.
+    double estimated_remaining_time(const Protocol &protocol, const AcceptedStep &now, const double soc)
+    {
+      double remaining = 0.;
+      for (unsigned int cycle = now.cycle; cycle <= protocol.cycles; ++cycle)
+        for (unsigned int k = 0; k < protocol.steps.size(); ++k)
+          {
+            if (cycle == now.cycle && k + 1 < now.protocol_step)
+              continue;
+            const auto &step    = protocol.steps[k];
+            const bool  current = cycle == now.cycle && k + 1 == now.protocol_step;
+            double      t       = step.duration;
+            if (step.kind == ProtocolStep::Kind::charge || step.kind == ProtocolStep::Kind::discharge)
+              {
+                const double window =
+                  current ? (step.kind == ProtocolStep::Kind::charge ? 1. - soc : soc) : 1.;
+                if (step.current.is_c_rate)
+                  t = std::min(t, std::max(window, 0.) / step.current.value * 3600.);
+              }
+            else if (step.kind == ProtocolStep::Kind::hold)
+              t = std::min(t, 1800.);
+            if (std::isinf(t))
+              t = 3600.;
+            if (current)
+              t = std::max(0., t - 0.); // time already spent is reflected by window
+            remaining += t;
+          }
+      return remaining;
+    }
+  } // namespace
+
+  template <int dim>
+  void Simulation<dim>::run()
+  {
+    if (backend == Backend::petsc)
+      run_with_backend<PETScBackend>();
+    else
+      run_with_backend<TrilinosBackend>();
+  }
+
+  template <int dim>
+  template <typename LA>
+  void Simulation<dim>::run_with_backend()
+  {
+    const bool         root = Utilities::MPI::this_mpi_process(communicator) == 0;
+    ConditionalOStream pcout(std::cout, root && !output.quiet);
+    prepare_output_directory();
+    if (root)
+      {
+        std::ofstream run_prm(output.directory + "/run.prm");
+        prm.print_parameters(run_prm, ParameterHandler::PRM);
+      }
+
+    std::ostringstream timer_text;
+    TimerOutput        timer(communicator, timer_text, TimerOutput::never, TimerOutput::wall_times);
+
+    parallel::distributed::Triangulation<dim> triangulation(communicator);
+    geometry.create(triangulation);
+    TransportField<dim, LA> transport(triangulation, material, transport_settings, geometry.nominal_volume<dim>(),
+                                      &timer);
+    {
+      TimerOutput::Scope scope(timer, "setup");
+      transport.setup();
+    }
+    pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
+          << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
+          << transport_settings.fe_degree << "), " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
+          << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
+          << std::endl;
+
+    HistoryWriter history(output.directory + "/history.csv", root);
+    std::vector<XDMFEntry> xdmf_entries;
+    unsigned int           field_index     = 0;
+    double                 last_field_time = 0.;
+    if (output.write_fields)
+      transport.write_fields(output.directory, field_index++, 0., xdmf_entries);
+
+    // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
+    // redirected, so under a launcher the line is opt-in (--progress).
+    const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
+    const bool show_progress  = root && !output.quiet &&
+                               (output.progress || (!under_launcher && isatty(fileno(stdout))));
+    const auto   wall_start    = std::chrono::steady_clock::now();
+    const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
+
+    ProtocolRunner runner(transport, protocol, time_stepping);
+    runner.run([&](const AcceptedStep &step) {
+      HistoryRow row;
+      row.step = step;
+      row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
+      history.add(row);
+      history_rows.push_back(row);
+
+      if (output.write_fields &&
+          (step.ends_protocol_step ||
+           (output.field_output_interval > 0. && step.time - last_field_time >= output.field_output_interval)))
+        {
+          transport.write_fields(output.directory, field_index++, step.time, xdmf_entries);
+          last_field_time = step.time;
+        }
+
+      if (show_progress)
+        {
+          const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+          const double eta = wall / step.time * estimated_remaining_time(protocol, step, row.soc);
+          std::printf("\r  step %5u  t = %9s  SOC %5.1f%%  V = %.4f V  I = %+.3e A  ETA ~%-9s", step.step,
+                      format_duration(step.time).c_str(), 100. * row.soc, step.voltage, step.current,
+                      format_duration(eta).c_str());
+          std::fflush(stdout);
+        }
+    });
+    if (show_progress)
+      std::printf("\n");
+    warning_list = runner.warnings();
+    for (const auto &warning : warning_list)
+      pcout << "camfrac: warning: " << warning << std::endl;
+
+    const auto &last = history_rows.back();
+    pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
+          << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+
+    timer.print_summary();
+    if (root)
+      {
+        std::ofstream(output.directory + "/timing.txt") << timer_text.str();
+        if (!output.quiet)
+          std::cout << timer_text.str() << std::flush;
+      }
+  }
+
+  template class Simulation<2>;
+  template class Simulation<3>;
+} // namespace camfrac

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// Li transport with Butler–Volmer surface kinetics and a galvanostatic
+// constraint, on a distributed mesh, for the PETSc and Trilinos backends.
+// Equations: docs/theory.md §2–4.
+
+#include <camfrac/io/errors.h>
+#include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/butler_volmer.h>
+#include <camfrac/physics/transport.h>
+
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/petsc_precondition.h>
+#include <deal.II/lac/petsc_solver.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <cmath>
+#include <filesystem>
+#include <type_traits>
+
+namespace camfrac
+{
+  using namespace dealii;
+
+  // ------------------------------------------------------ TransportSettings
+  void TransportSettings::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Transport");
+    prm.declare_entry("Polynomial degree", "1", Patterns::Integer(1, 2),
+                      "Degree of the Lagrange (Q_k) elements for the concentration [-], 1 or 2.");
+    prm.declare_entry("Newton tolerance", "1e-9", Patterns::Double(1e-14, 1e-2),
+                      "Newton stops when the update is below this in x = c/c_max and in volts [-], in [1e-14, 1e-2].");
+    prm.declare_entry("Maximum Newton iterations", "12", Patterns::Integer(1, 100),
+                      "Newton iterations before a time step counts as failed and is cut back [-], in [1, 100].");
+    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
+                      "'AMG': GMRES preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG); "
+                      "'direct': a sparse direct solver (MUMPS with PETSc, KLU with Trilinos), for small problems.");
+    prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
+                      "Relative residual reduction of the iterative linear solver [-], in [1e-16, 1e-2].");
+    prm.declare_entry("Maximum linear iterations", "500", Patterns::Integer(1), "Iteration limit of the linear solver [-], >= 1.");
+    prm.leave_subsection();
+  }
+
+  void TransportSettings::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Transport");
+    fe_degree                 = prm.get_integer("Polynomial degree");
+    newton_tolerance          = prm.get_double("Newton tolerance");
+    maximum_newton_iterations = prm.get_integer("Maximum Newton iterations");
+    direct_solver             = prm.get("Linear solver") == "direct";
+    linear_tolerance          = prm.get_double("Linear tolerance");
+    maximum_linear_iterations = prm.get_integer("Maximum linear iterations");
+    prm.leave_subsection();
+    prm.enter_subsection("Electrochemistry");
+    butler_volmer = prm.get("Surface condition") == "Butler-Volmer";
+    prm.leave_subsection();
+    prm.enter_subsection("Material");
+    initial_stoichiometry = prm.get_double("Initial stoichiometry");
+    prm.leave_subsection();
+  }
+
+  // ---------------------------------------------------------- Preconditioner
+  template <int dim, typename LA>
+  class TransportField<dim, LA>::Preconditioner
+  {
+  public:
+    std::conditional_t<std::is_same_v<LA, PETScBackend>, PETScWrappers::PreconditionBoomerAMG,
+                       TrilinosWrappers::PreconditionAMG>
+      amg;
+  };
+
+  namespace
+  {
+    struct LinearSolveFailure
+    {};
+
+    // Keep x away from 0 and 1 where i_0 and U may be singular.
+    double clamp_fraction(const double x) { return std::min(std::max(x, 1e-9), 1. - 1e-9); }
+  } // namespace
+
+  // ---------------------------------------------------------- TransportField
+  template <int dim, typename LA>
+  TransportField<dim, LA>::TransportField(const parallel::distributed::Triangulation<dim> &triangulation,
+                                          const ElectrodeMaterial                          &material,
+                                          const TransportSettings                          &settings,
+                                          const double                                      nominal_volume,
+                                          TimerOutput                                      *timer)
+    : mpi_communicator(triangulation.get_communicator())
+    , triangulation(triangulation)
+    , material(material)
+    , settings(settings)
+    , nominal_volume(nominal_volume)
+    , timer(timer)
+    , fe(settings.fe_degree)
+    , mapping(std::max(2u, settings.fe_degree))
+    , dof_handler(triangulation)
+    , preconditioner(std::make_unique<Preconditioner>())
+  {}
+
+  template <int dim, typename LA>
+  TransportField<dim, LA>::~TransportField()
+  {
+    preconditioner.reset();
+    dof_handler.clear();
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::setup()
+  {
+    mapping.initialize(MappingQ<dim>(mapping.get_degree()), triangulation);
+    dof_handler.distribute_dofs(fe);
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+
+    constraints.clear();
+    constraints.reinit(locally_relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    constraints.close();
+
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
+    jacobian.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+
+    solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    trial.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    old_solution_owned.reinit(locally_owned_dofs, mpi_communicator);
+    trial_owned.reinit(locally_owned_dofs, mpi_communicator);
+    residual.reinit(locally_owned_dofs, mpi_communicator);
+    border_column.reinit(locally_owned_dofs, mpi_communicator);
+    border_row.reinit(locally_owned_dofs, mpi_communicator);
+
+    compute_geometry();
+    set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
+    phi       = material.open_circuit_potential.value(settings.initial_stoichiometry);
+    trial_phi = phi;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_uniform_concentration(const double c)
+  {
+    for (const auto i : locally_owned_dofs)
+      trial_owned[i] = c;
+    trial_owned.compress(VectorOperation::insert);
+    solution = trial_owned;
+    trial    = trial_owned;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_concentration(const Function<dim> &c)
+  {
+    VectorTools::interpolate(mapping, dof_handler, c, trial_owned);
+    constraints.distribute(trial_owned);
+    solution = trial_owned;
+    trial    = trial_owned;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::compute_geometry()
+  {
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim>         fe_values(mapping, fe, quadrature, update_JxW_values);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_JxW_values);
+    double                volume = 0., area = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            volume += fe_values.JxW(q);
+          for (const auto &face : cell->face_iterators())
+            if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+              {
+                fe_face_values.reinit(cell, face);
+                for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                  area += fe_face_values.JxW(q);
+              }
+        }
+    mesh_volume       = Utilities::MPI::sum(volume, mpi_communicator);
+    mesh_surface_area = Utilities::MPI::sum(area, mpi_communicator);
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::one_c_current() const
+  {
+    return constants::faraday * material.maximum_concentration * nominal_volume *
+           (material.maximum_stoichiometry - material.minimum_stoichiometry) / 3600.;
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::mean_surface_ocp(const Vector &c) const
+  {
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
+    std::vector<double>   values(face_quadrature.size());
+    double                integral = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const auto &face : cell->face_iterators())
+          if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+            {
+              fe_face_values.reinit(cell, face);
+              fe_face_values.get_function_values(c, values);
+              for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                integral += material.open_circuit_potential.value(values[q] / material.maximum_concentration) *
+                            fe_face_values.JxW(q);
+            }
+    return Utilities::MPI::sum(integral, mpi_communicator) / mesh_surface_area;
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::open_circuit_voltage() const
+  {
+    return mean_surface_ocp(solution);
+  }
+
+  template <int dim, typename LA>
+  std::pair<double, double> TransportField<dim, LA>::surface_current(const Vector &c, const double potential) const
+  {
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
+    std::vector<double>   values(face_quadrature.size());
+    double                current = 0., slope = 0.;
+    const double          c_max = material.maximum_concentration;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const auto &face : cell->face_iterators())
+          if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+            {
+              fe_face_values.reinit(cell, face);
+              fe_face_values.get_function_values(c, values);
+              for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                {
+                  const double x  = clamp_fraction(values[q] / c_max);
+                  const auto   bv = butler_volmer(potential - material.open_circuit_potential.value(x),
+                                                  material.exchange_current_density(x * c_max),
+                                                  material.transfer_coefficient, material.thermal_voltage(),
+                                                  material.film_resistance);
+                  current += bv.current_density * fe_face_values.JxW(q);
+                  slope += bv.d_current_d_potential * fe_face_values.JxW(q);
+                }
+            }
+    return {Utilities::MPI::sum(current, mpi_communicator), Utilities::MPI::sum(slope, mpi_communicator)};
+  }
+
+  // Residual R_i = int N_i (c - c_old)/dt + grad N_i . D(x) grad c dV + int_S N_i i/F dA
+  // (docs/theory.md eq. (T-weak)) and its derivatives.
+  template <int dim, typename LA>
+  typename TransportField<dim, LA>::Assembly
+  TransportField<dim, LA>::assemble(const Vector &c,
+                                    const double  potential,
+                                    const double  dt,
+                                    const double  applied_flux_current,
+                                    const bool    with_jacobian)
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, with_jacobian ? "transport: assemble Jacobian" :
+                                                                           "transport: assemble residual");
+    residual = 0.;
+    if (with_jacobian)
+      {
+        jacobian      = 0.;
+        border_column = 0.;
+        border_row    = 0.;
+      }
+
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim>         fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
+
+    const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
+    FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
+    dealii::Vector<double>     cell_residual(dofs_per_cell), cell_column(dofs_per_cell), cell_row(dofs_per_cell);
+    std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
+
+    std::vector<double>         c_values(quadrature.size()), c_old_values(quadrature.size());
+    std::vector<Tensor<1, dim>> c_gradients(quadrature.size());
+    std::vector<double>         face_values(face_quadrature.size());
+    std::vector<double>         shape_values(dofs_per_cell);
+    std::vector<Tensor<1, dim>> flux_of_shape(dofs_per_cell);
+
+    const double c_max      = material.maximum_concentration;
+    const double flux_value = applied_flux_current / (mesh_surface_area * constants::faraday); // mol/m^2/s
+    Assembly     totals;
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          cell_matrix   = 0.;
+          cell_residual = 0.;
+          cell_column   = 0.;
+          cell_row      = 0.;
+          fe_values.reinit(cell);
+          fe_values.get_function_values(c, c_values);
+          fe_values.get_function_values(solution, c_old_values);
+          fe_values.get_function_gradients(c, c_gradients);
+
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const double         x       = clamp_fraction(c_values[q] / c_max);
+              const Tensor<2, dim> D       = material.diffusivity_tensor<dim>(x);
+              const Tensor<1, dim> flux    = D * c_gradients[q]; // -J
+              const double         JxW     = fe_values.JxW(q);
+              const double         rate    = (c_values[q] - c_old_values[q]) / dt;
+              Tensor<1, dim>       d_flux_dx;
+              if (with_jacobian)
+                d_flux_dx = material.diffusivity_tensor_derivative<dim>(x) * c_gradients[q] / c_max;
+              if (with_jacobian)
+                for (unsigned int j = 0; j < dofs_per_cell; ++j)
+                  {
+                    shape_values[j]    = fe_values.shape_value(j, q);
+                    flux_of_shape[j]   = D * fe_values.shape_grad(j, q);
+                  }
+              for (unsigned int i = 0; i < dofs_per_cell; ++i)
+                {
+                  const double         N_i      = fe_values.shape_value(i, q);
+                  const Tensor<1, dim> grad_N_i = fe_values.shape_grad(i, q);
+                  cell_residual(i) += (N_i * rate + grad_N_i * flux) * JxW;
+                  if (with_jacobian)
+                    {
+                      // d/dc_j of the mass, diffusion and D'(x) terms.
+                      const double mass_i = N_i / dt + grad_N_i * d_flux_dx;
+                      for (unsigned int j = 0; j < dofs_per_cell; ++j)
+                        cell_matrix(i, j) += (mass_i * shape_values[j] + grad_N_i * flux_of_shape[j]) * JxW;
+                    }
+                }
+            }
+
+          for (const auto &face : cell->face_iterators())
+            if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+              {
+                fe_face_values.reinit(cell, face);
+                fe_face_values.get_function_values(c, face_values);
+                for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                  {
+                    const double JxW = fe_face_values.JxW(q);
+                    double       molar_flux = flux_value, d_flux_dc = 0., d_flux_dphi = 0.;
+                    if (settings.butler_volmer)
+                      {
+                        const double x   = clamp_fraction(face_values[q] / c_max);
+                        const double cs  = x * c_max;
+                        const auto   bv  = butler_volmer(potential - material.open_circuit_potential.value(x),
+                                                         material.exchange_current_density(cs),
+                                                         material.transfer_coefficient, material.thermal_voltage(),
+                                                         material.film_resistance);
+                        const double di_dc = -bv.d_current_d_potential *
+                                               material.open_circuit_potential.derivative(x) / c_max +
+                                             bv.d_current_d_exchange * material.exchange_current_density_derivative(cs);
+                        molar_flux  = bv.current_density / constants::faraday;
+                        d_flux_dc   = di_dc / constants::faraday;
+                        d_flux_dphi = bv.d_current_d_potential / constants::faraday;
+                        totals.current += bv.current_density * JxW;
+                        totals.d_current_d_phi += bv.d_current_d_potential * JxW;
+                      }
+                    for (unsigned int i = 0; i < dofs_per_cell; ++i)
+                      {
+                        const double N_i = fe_face_values.shape_value(i, q);
+                        cell_residual(i) += N_i * molar_flux * JxW;
+                        if (with_jacobian && settings.butler_volmer)
+                          {
+                            cell_column(i) += N_i * d_flux_dphi * JxW;
+                            cell_row(i) += N_i * d_flux_dc * constants::faraday * JxW;
+                            for (unsigned int j = 0; j < dofs_per_cell; ++j)
+                              cell_matrix(i, j) += N_i * d_flux_dc * fe_face_values.shape_value(j, q) * JxW;
+                          }
+                      }
+                  }
+              }
+
+          cell->get_dof_indices(dof_indices);
+          if (with_jacobian)
+            {
+              constraints.distribute_local_to_global(cell_matrix, cell_residual, dof_indices, jacobian, residual);
+              constraints.distribute_local_to_global(cell_column, dof_indices, border_column);
+              constraints.distribute_local_to_global(cell_row, dof_indices, border_row);
+            }
+          else
+            constraints.distribute_local_to_global(cell_residual, dof_indices, residual);
+        }
+
+    residual.compress(VectorOperation::add);
+    if (with_jacobian)
+      {
+        jacobian.compress(VectorOperation::add);
+        border_column.compress(VectorOperation::add);
+        border_row.compress(VectorOperation::add);
+      }
+    if (settings.butler_volmer)
+      {
+        totals.current         = Utilities::MPI::sum(totals.current, mpi_communicator);
+        totals.d_current_d_phi = Utilities::MPI::sum(totals.d_current_d_phi, mpi_communicator);
+      }
+    else
+      totals.current = applied_flux_current;
+    return totals;
+  }
+
+  template <int dim, typename LA>
+  unsigned int TransportField<dim, LA>::solve_linear(Vector &x, const Vector &rhs)
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: linear solve");
+    const double  rhs_norm = rhs.l2_norm();
+    SolverControl control(settings.maximum_linear_iterations, std::max(settings.linear_tolerance * rhs_norm, 1e-300));
+    x = 0.;
+    if (rhs_norm == 0.)
+      return 0;
+    try
+      {
+        if constexpr (std::is_same_v<LA, PETScBackend>)
+          {
+            if (settings.direct_solver)
+              {
+                PETScWrappers::SparseDirectMUMPS solver(control, mpi_communicator);
+                solver.solve(jacobian, x, rhs);
+              }
+            else
+              {
+                PETScWrappers::SolverGMRES solver(control, mpi_communicator,
+                                                  PETScWrappers::SolverGMRES::AdditionalData(50));
+                solver.solve(jacobian, x, rhs, preconditioner->amg);
+              }
+          }
+        else
+          {
+            if (settings.direct_solver)
+              {
+                TrilinosWrappers::SolverDirect solver(control);
+                solver.solve(jacobian, x, rhs);
+              }
+            else
+              {
+                TrilinosWrappers::SolverGMRES solver(control, TrilinosWrappers::SolverGMRES::AdditionalData(false, 50));
+                solver.solve(jacobian, x, rhs, preconditioner->amg);
+              }
+          }
+      }
+    catch (const SolverControl::NoConvergence &)
+      {
+        throw LinearSolveFailure();
+      }
+    catch (const ExceptionBase &)
+      {
+        // PETSc/Trilinos report breakdowns (e.g. NaN) as exceptions: treat as
+        // a failed step, which the time control cuts back.
+        throw LinearSolveFailure();
+      }
+    constraints.distribute(x);
+    return control.last_step();
+  }
+
+  template <int dim, typename LA>
+  StepResult TransportField<dim, LA>::advance(const double dt, const Control &control)
+  {
+    StepResult   result;
+    const double c_max = material.maximum_concentration;
+    const bool   galvanostatic = settings.butler_volmer && control.mode == Control::Mode::current;
+    const double applied_current = control.value;
+    const double flux_current    = settings.butler_volmer ? 0. : applied_current;
+
+    trial     = solution;
+    trial_owned = solution;
+    old_solution_owned = solution;
+    trial_phi = control.mode == Control::Mode::voltage ? control.value : phi;
+
+    try
+      {
+        // Predictor for phi: satisfy the current constraint at the old
+        // concentrations, so that the first Newton step starts from a
+        // consistent overpotential after a change of control.
+        if (galvanostatic)
+          for (unsigned int k = 0; k < 50; ++k)
+            {
+              const auto [current, slope] = surface_current(trial, trial_phi);
+              if (!(slope > 0.))
+                break;
+              const double step = std::clamp((current - applied_current) / slope, -0.2, 0.2);
+              trial_phi -= step;
+              if (std::abs(step) < 1e-12)
+                break;
+            }
+
+        Vector update(locally_owned_dofs, mpi_communicator);
+        Vector border_solution(locally_owned_dofs, mpi_communicator);
+        const double current_scale = std::max(std::abs(applied_current), 1e-3 * one_c_current());
+        double       residual_scale = 0.;
+        for (unsigned int iteration = 1; iteration <= settings.maximum_newton_iterations; ++iteration)
+          {
+            const Assembly a = assemble(trial, trial_phi, dt, flux_current, true);
+            const double   r = galvanostatic ? a.current - applied_current : 0.;
+            if (iteration == 1)
+              residual_scale = std::max(residual.l2_norm(), 1e-300);
+            const double merit = std::hypot(residual.l2_norm() / residual_scale, r / current_scale);
+
+            if (!settings.direct_solver)
+              {
+                std::unique_ptr<TimerOutput::Scope> scope;
+                if (timer != nullptr)
+                  scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: AMG setup");
+                if constexpr (std::is_same_v<LA, PETScBackend>)
+                  {
+                    PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+                    data.symmetric_operator = false;
+                    data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
+                    preconditioner->amg.initialize(jacobian, data);
+                  }
+                else
+                  {
+                    TrilinosWrappers::PreconditionAMG::AdditionalData data;
+                    data.elliptic              = true;
+                    data.higher_order_elements = fe.degree > 1;
+                    data.smoother_sweeps       = 2;
+                    data.aggregation_threshold = 0.02;
+                    preconditioner->amg.initialize(jacobian, data);
+                  }
+              }
+
+            // Newton update: K w = R; for the bordered system also K v = b.
+            result.linear_iterations += solve_linear(update, residual);
+            double dphi = 0.;
+            if (galvanostatic)
+              {
+                result.linear_iterations += solve_linear(border_solution, border_column);
+                const double denominator = a.d_current_d_phi - border_row * border_solution;
+                dphi                     = (-r + border_row * update) / denominator;
+                update.sadd(-1., -dphi, border_solution); // dc = -w - v dphi
+              }
+            else
+              update *= -1.;
+
+            // Backtracking line search on the scaled residual norm.
+            Vector base(locally_owned_dofs, mpi_communicator);
+            base = trial_owned;
+            const double phi0  = trial_phi;
+            double       lambda = 1.;
+            for (unsigned int search = 0; search < 8; ++search)
+              {
+                trial_owned = base;
+                trial_owned.add(lambda, update);
+                trial     = trial_owned;
+                trial_phi = phi0 + lambda * dphi;
+                if (search == 7)
+                  break;
+                const Assembly trial_assembly = assemble(trial, trial_phi, dt, flux_current, false);
+                const double   trial_r = galvanostatic ? trial_assembly.current - applied_current : 0.;
+                const double   trial_merit =
+                  std::hypot(residual.l2_norm() / residual_scale, trial_r / current_scale);
+                if (std::isfinite(trial_merit) && (trial_merit <= (1. - 1e-4 * lambda) * merit || merit < 1e-12))
+                  break;
+                lambda *= 0.5;
+              }
+
+            result.newton_iterations = iteration;
+            const double change_x = lambda * update.linfty_norm() / c_max;
+            if (!std::isfinite(change_x) || !std::isfinite(trial_phi))
+              break;
+            if (change_x < settings.newton_tolerance && std::abs(lambda * dphi) < settings.newton_tolerance)
+              {
+                result.converged = true;
+                break;
+              }
+          }
+      }
+    catch (const LinearSolveFailure &)
+      {
+        result.converged = false;
+      }
+
+    if (result.converged)
+      {
+        if (galvanostatic)
+          trial_current = applied_current;
+        else if (settings.butler_volmer)
+          trial_current = surface_current(trial, trial_phi).first;
+        else
+          {
+            trial_current = applied_current;
+            trial_phi     = mean_surface_ocp(trial);
+          }
+        Vector change(locally_owned_dofs, mpi_communicator);
+        change = trial_owned;
+        change -= old_solution_owned;
+        result.max_change_x = change.linfty_norm() / c_max;
+        result.voltage      = trial_phi;
+        result.current      = trial_current;
+      }
+    return result;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::accept()
+  {
+    solution = trial_owned;
+    phi      = trial_phi;
+  }
+
+  template <int dim, typename LA>
+  StateSummary TransportField<dim, LA>::summary() const
+  {
+    const QGauss<dim>   quadrature(fe.degree + 1);
+    FEValues<dim>       fe_values(mapping, fe, quadrature, update_values | update_JxW_values);
+    std::vector<double> values(quadrature.size());
+    double              integral = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values.get_function_values(solution, values);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            integral += values[q] * fe_values.JxW(q);
+        }
+    double local_min = std::numeric_limits<double>::max(), local_max = -local_min;
+    for (const auto i : locally_owned_dofs)
+      {
+        local_min = std::min(local_min, double(solution[i]));
+        local_max = std::max(local_max, double(solution[i]));
+      }
+    const double c_max = material.maximum_concentration;
+    StateSummary s;
+    s.lithium_mol = Utilities::MPI::sum(integral, mpi_communicator);
+    s.mean_x      = s.lithium_mol / (mesh_volume * c_max);
+    s.min_x       = Utilities::MPI::min(local_min, mpi_communicator) / c_max;
+    s.max_x       = Utilities::MPI::max(local_max, mpi_communicator) / c_max;
+    return s;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::write_fields(const std::string       &directory,
+                                             const unsigned int       index,
+                                             const double             time,
+                                             std::vector<XDMFEntry>  &xdmf_entries) const
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "output");
+    Vector fraction_owned(locally_owned_dofs, mpi_communicator);
+    fraction_owned = solution;
+    fraction_owned *= 1. / material.maximum_concentration;
+    Vector fraction(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    fraction = fraction_owned;
+
+    DataOut<dim> data_out;
+    data_out.attach_dof_handler(dof_handler);
+    data_out.add_data_vector(solution, "concentration");
+    data_out.add_data_vector(fraction, "li_fraction");
+    dealii::Vector<float> subdomain(triangulation.n_active_cells());
+    subdomain = static_cast<float>(triangulation.locally_owned_subdomain());
+    data_out.add_data_vector(subdomain, "mpi_rank");
+    data_out.build_patches(mapping, fe.degree);
+
+    DataOutBase::DataOutFilter filter(DataOutBase::DataOutFilterFlags(true, true));
+    data_out.write_filtered_data(filter);
+    const std::string h5_name = "fields-" + Utilities::int_to_string(index, 5) + ".h5";
+    data_out.write_hdf5_parallel(filter, directory + "/" + h5_name, mpi_communicator);
+    xdmf_entries.push_back(data_out.create_xdmf_entry(filter, h5_name, time, mpi_communicator));
+    // Write the index atomically so that a killed run never leaves a broken file.
+    const std::string xdmf = directory + "/fields.xdmf";
+    data_out.write_xdmf_file(xdmf_entries, xdmf + ".tmp", mpi_communicator);
+    if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+      std::filesystem::rename(xdmf + ".tmp", xdmf);
+  }
+
+  template class TransportField<2, PETScBackend>;
+  template class TransportField<3, PETScBackend>;
+  template class TransportField<2, TrilinosBackend>;
+  template class TransportField<3, TrilinosBackend>;
+} // namespace camfrac
