@@ -308,7 +308,7 @@ namespace camfrac
     prm.declare_entry("Voltage cut-off tolerance", "1e-3", Double(1e-9, 1.),
                       "A voltage cut-off is landed on from the safe side, within this distance [V], in [1e-9, 1].");
     prm.declare_entry("Current cut-off tolerance", "0.01", Double(1e-9, 0.5),
-                      "A current cut-off I_cut is landed on within [(1 - tol) I_cut, I_cut] [-], in [1e-9, 0.5].");
+                      "A current cut-off I_cut is landed on from above, within [I_cut, (1 + tol) I_cut] [-], in [1e-9, 0.5].");
     prm.leave_subsection();
   }
 

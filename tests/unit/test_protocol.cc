@@ -137,8 +137,9 @@ TEST(ProtocolRunner, LandsOnCutoffsFromTheSafeSideAndTimesExactly)
       const auto &charge = ends[4 * cycle], &hold = ends[4 * cycle + 1], &discharge = ends[4 * cycle + 3];
       EXPECT_LE(charge.voltage, 4.1);
       EXPECT_GE(charge.voltage, 4.1 - 1e-3);
-      EXPECT_LE(std::abs(hold.current), 0.05);
-      EXPECT_GE(std::abs(hold.current), 0.05 * 0.99);
+      // A current cut-off is approached from above: |I| in [I_cut, (1 + tol) I_cut].
+      EXPECT_GE(std::abs(hold.current), 0.05);
+      EXPECT_LE(std::abs(hold.current), 0.05 * 1.01);
       EXPECT_GE(discharge.voltage, 3.7);
       EXPECT_LE(discharge.voltage, 3.7 + 1e-3);
     }

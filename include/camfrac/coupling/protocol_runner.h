@@ -23,7 +23,7 @@ namespace camfrac
     unsigned int fast_newton_iterations    = 4;     ///< grow dt when Newton needs at most this many
     double       maximum_change_of_x       = 0.02;  ///< per step, anywhere in the particle [-]
     double       voltage_cutoff_tolerance  = 1e-3;  ///< land in [V_cut - tol, V_cut] [V]
-    double       current_cutoff_tolerance  = 0.01;  ///< land in [(1 - tol) I_cut, I_cut] [-]
+    double       current_cutoff_tolerance  = 0.01;  ///< land in [I_cut, (1 + tol) I_cut] [-]
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Run with 2 MPI ranks: the same simulation on both ranks and on rank 0
+// alone must give the same history (relative difference < 1e-8), for both
+// linear-algebra backends; and the two backends must agree with each other.
+
+#include <camfrac/simulation.h>
+
+#include <deal.II/base/mpi.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace camfrac;
+
+namespace
+{
+  std::string parameters(int dim, const std::string &backend, const std::string &directory)
+  {
+    return "set Dimension = " + std::to_string(dim) + "\nset Linear algebra = " + backend +
+           "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " +
+           (dim == 2 ? "3" : "1") +
+           "\nend\n"
+           "subsection Transport\n set Linear tolerance = 1e-10\n set Newton tolerance = 1e-11\nend\n"
+           "subsection Protocol\n set Steps = charge 2C until 4.0 V; hold 4.0 V until C/5; rest 2 min; "
+           "discharge 1C for 5 min\nend\n"
+           "subsection Output\n set Directory = " +
+           directory + "\n set Write fields = false\nend\n";
+  }
+
+  template <int dim>
+  std::vector<HistoryRow> run(const std::string &text, MPI_Comm comm)
+  {
+    dealii::ParameterHandler prm;
+    Simulation<dim>::declare_parameters(prm);
+    prm.parse_input_from_string(text);
+    Simulation<dim> simulation(prm, comm);
+    simulation.set_quiet(true);
+    simulation.run();
+    return simulation.history();
+  }
+
+  double relative_difference(const std::vector<HistoryRow> &a, const std::vector<HistoryRow> &b)
+  {
+    if (a.size() != b.size())
+      return 1.;
+    double worst = 0.;
+    const auto rel = [](double x, double y, double scale) { return std::abs(x - y) / scale; };
+    for (std::size_t k = 0; k < a.size(); ++k)
+      {
+        const auto &p = a[k].step, &q = b[k].step;
+        worst = std::max({worst, rel(p.time, q.time, std::abs(q.time)), rel(p.voltage, q.voltage, std::abs(q.voltage)),
+                          rel(p.current, q.current, std::abs(a.front().step.current)),
+                          rel(p.state.mean_x, q.state.mean_x, q.state.mean_x),
+                          rel(p.state.min_x, q.state.min_x, q.state.min_x),
+                          rel(p.state.max_x, q.state.max_x, q.state.max_x)});
+      }
+    return worst;
+  }
+
+  template <int dim>
+  void check_ranks(const std::string &backend)
+  {
+    const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
+    ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u) << "run this test with 2 ranks";
+    const std::string tag = std::to_string(dim) + "d-" + backend;
+    const auto        parallel = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2"), MPI_COMM_WORLD);
+    double            difference = 0.;
+    std::size_t       rows = 0;
+    if (rank == 0)
+      {
+        const auto serial = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1"), MPI_COMM_SELF);
+        difference        = relative_difference(parallel, serial);
+        rows              = serial.size();
+        std::cout << "  " << tag << ": " << parallel.size() << " steps on 2 ranks, " << rows
+                  << " on 1 rank, max relative difference " << difference << std::endl;
+        EXPECT_EQ(parallel.size(), rows);
+        EXPECT_LT(difference, 1e-8);
+        EXPECT_GT(parallel.size(), 10u);
+      }
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+} // namespace
+
+TEST(RankAgreement, Disk2DTrilinos) { check_ranks<2>("Trilinos"); }
+TEST(RankAgreement, Disk2DPETSc) { check_ranks<2>("PETSc"); }
+TEST(RankAgreement, Sphere3DPETSc) { check_ranks<3>("PETSc"); }
+
+TEST(BackendAgreement, TrilinosAndPETScGiveTheSameHistory)
+{
+  const auto a = run<2>(parameters(2, "Trilinos", "backend-agreement-trilinos"), MPI_COMM_WORLD);
+  const auto b = run<2>(parameters(2, "PETSc", "backend-agreement-petsc"), MPI_COMM_WORLD);
+  const double difference = relative_difference(a, b);
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+    std::cout << "  Trilinos vs PETSc: max relative difference " << difference << std::endl;
+  EXPECT_LT(difference, 1e-8);
+}

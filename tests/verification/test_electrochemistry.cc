@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Butler–Volmer and the galvanostatic constraint against closed forms, Li
+// conservation, and cut-off landing of the real particle model.
+
+#include <camfrac/coupling/protocol_runner.h>
+#include <camfrac/io/errors.h>
+#include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/butler_volmer.h>
+#include <camfrac/physics/transport.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+
+using namespace camfrac;
+
+namespace
+{
+  struct Particle2D
+  {
+    ParticleGeometry                                geometry;
+    ElectrodeMaterial                               material;
+    TransportSettings                               settings;
+    dealii::parallel::distributed::Triangulation<2> tria{MPI_COMM_WORLD};
+    std::unique_ptr<TransportField<2, TrilinosBackend>> field;
+
+    explicit Particle2D(double diffusivity, double film = 0., unsigned int refinements = 3)
+    {
+      geometry.radius             = 2e-6;
+      geometry.global_refinements = refinements;
+      geometry.create(tria);
+      // NMC811 defaults (OCP fit, kinetics) with a chosen constant D.
+      material.open_circuit_potential = MaterialCurve::expression(
+        "-0.8090*x + 4.4875 - 0.0428*tanh(18.5138*(x - 0.5542)) - 17.7326*tanh(15.7890*(x - 0.3117))"
+        " + 17.5842*tanh(15.9308*(x - 0.3120))",
+        "test");
+      material.diffusivity     = MaterialCurve::constant(diffusivity);
+      material.film_resistance = film;
+      settings.initial_stoichiometry = 0.8;
+      field = std::make_unique<TransportField<2, TrilinosBackend>>(tria, material, settings,
+                                                                   geometry.nominal_volume<2>());
+      field->setup();
+    }
+  };
+} // namespace
+
+TEST(ButlerVolmerParticle, SmallCurrentGivesChargeTransferResistance)
+{
+  // Very fast diffusion: x stays uniform, and at small current
+  // V - U(x) = i (R_ct + R_film), R_ct = RT/(F i_0) [Ohm m^2].
+  const double film = 2e-3;
+  Particle2D   p(1e-9, film);
+  const double I    = 1e-3 * p.field->one_c_current();
+  const auto   r    = p.field->advance(1., {Control::Mode::current, I});
+  ASSERT_TRUE(r.converged);
+  p.field->accept();
+  const double x   = p.field->summary().mean_x;
+  const double i   = I / p.field->surface_area();
+  const double i0  = p.material.exchange_current_density(x * p.material.maximum_concentration);
+  const double expected = i * (p.material.thermal_voltage() / i0 + film);
+  const double measured = r.voltage - p.material.open_circuit_potential.value(x);
+  std::cout << "  linear regime: eta = " << measured << " V, i (R_ct + R_film) = " << expected << " V" << std::endl;
+  EXPECT_NEAR(measured / expected, 1., 0.01);
+}
+
+TEST(ButlerVolmerParticle, LargeDiffusivityVoltageIsOcvPlusExactOverpotential)
+{
+  // V = U(x_mean) + (2RT/F) asinh(i/(2 i_0)) + i R_film for alpha = 1/2.
+  const double film = 5e-3;
+  Particle2D   p(1e-9, film);
+  for (const double rate : {2., -3.})
+    {
+      const double I = rate * p.field->one_c_current();
+      const auto   r = p.field->advance(20., {Control::Mode::current, I});
+      ASSERT_TRUE(r.converged);
+      p.field->accept();
+      const auto   s  = p.field->summary();
+      const double i  = I / p.field->surface_area();
+      const double i0 = p.material.exchange_current_density(s.mean_x * p.material.maximum_concentration);
+      const double V  = p.material.open_circuit_potential.value(s.mean_x) +
+                       2. * p.material.thermal_voltage() * std::asinh(i / (2. * i0)) + i * film;
+      std::cout << "  " << rate << "C: V = " << r.voltage << " V, closed form " << V << " V, x spread "
+                << s.max_x - s.min_x << std::endl;
+      EXPECT_NEAR(r.voltage, V, 2e-5);
+    }
+}
+
+TEST(Conservation, LithiumChangeEqualsChargePassed)
+{
+  // d/dt int c dV = -I/F, summed over a CC-CV-rest-discharge protocol.
+  Particle2D     p(5e-15, 1e-3);
+  TimeSteppingSettings ts;
+  ts.maximum_time_step = 60.;
+  ProtocolRunner runner(*p.field, Protocol::parse("charge 2C until 4.1 V; hold 4.1 V until C/10; rest 5 min; "
+                                                 "discharge 1C for 10 min",
+                                                 1),
+                        ts);
+  double       lithium = p.field->summary().lithium_mol, charge = 0., worst = 0.;
+  const double initial = lithium;
+  runner.run([&](const AcceptedStep &s) {
+    charge += s.current * s.dt;
+    const double step_error = (s.state.lithium_mol - lithium) + s.current * s.dt / constants::faraday;
+    worst                   = std::max(worst, std::abs(step_error));
+    lithium                 = s.state.lithium_mol;
+  });
+  const double balance = (lithium - initial) + charge / constants::faraday;
+  std::cout << "  Li balance: change " << lithium - initial << " mol/m, charge/F " << charge / constants::faraday
+            << " mol/m, relative mismatch " << std::abs(balance) / std::abs(charge / constants::faraday)
+            << ", worst single-step mismatch / total " << worst / std::abs(charge / constants::faraday) << std::endl;
+  EXPECT_LT(std::abs(balance), 1e-8 * std::abs(charge / constants::faraday));
+  EXPECT_LT(worst, 1e-9 * std::abs(charge / constants::faraday));
+}
+
+TEST(ProtocolOnParticle, CcCvRestSwitchesLandOnTheirCutoffs)
+{
+  Particle2D           p(5e-15);
+  TimeSteppingSettings ts;
+  ts.voltage_cutoff_tolerance = 5e-4;
+  ts.current_cutoff_tolerance = 0.005;
+  ProtocolRunner runner(*p.field, Protocol::parse("charge 3C until 4.15 V; hold 4.15 V until C/10; rest 3 min; "
+                                                 "discharge 2C until 3.7 V",
+                                                 1),
+                        ts);
+  std::vector<AcceptedStep> ends;
+  double                    rest = 0.;
+  runner.run([&](const AcceptedStep &s) {
+    if (s.protocol_step == 3)
+      rest += s.dt;
+    if (s.ends_protocol_step)
+      ends.push_back(s);
+  });
+  ASSERT_EQ(ends.size(), 4u);
+  const double one_c = p.field->one_c_current();
+  std::cout << "  CC end " << ends[0].voltage << " V, CV end " << ends[1].current / one_c << " C, rest " << rest
+            << " s, discharge end " << ends[3].voltage << " V" << std::endl;
+  EXPECT_LE(ends[0].voltage, 4.15);
+  EXPECT_GE(ends[0].voltage, 4.15 - 5e-4);
+  EXPECT_GE(ends[1].current, 0.1 * one_c);
+  EXPECT_LE(ends[1].current, 0.1 * one_c * (1. + 0.005));
+  EXPECT_NEAR(rest, 180., 1e-9);
+  EXPECT_GE(ends[3].voltage, 3.7);
+  EXPECT_LE(ends[3].voltage, 3.7 + 5e-4);
+}
