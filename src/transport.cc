@@ -297,6 +297,7 @@ namespace camfrac
     std::vector<Tensor<1, dim>> flux_of_shape(dofs_per_cell);
 
     const double c_max      = material.maximum_concentration;
+    const double row_scale  = dt * triangulation.n_global_active_cells() / mesh_volume;
     const double flux_value = applied_flux_current / (mesh_surface_area * constants::faraday); // mol/m^2/s
     Assembly     totals;
 
@@ -384,6 +385,12 @@ namespace camfrac
                   }
               }
 
+          // Row scaling: makes the mass part of the matrix O(1) whatever
+          // the particle size and dt (raw entries are ~1e-20 for micron
+          // particles, which hypre's absolute thresholds treat as zero).
+          cell_residual *= row_scale;
+          cell_matrix *= row_scale;
+          cell_column *= row_scale;
           cell->get_dof_indices(dof_indices);
           if (with_jacobian)
             {
@@ -518,8 +525,9 @@ namespace camfrac
                 if constexpr (std::is_same_v<LA, PETScBackend>)
                   {
                     PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-                    data.symmetric_operator = false;
+                    data.symmetric_operator = true; // nearly symmetric; GMRES absorbs the rest
                     data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
+                    data.aggressive_coarsening_num_levels = dim == 3 ? 1 : 0;
                     preconditioner->amg.initialize(jacobian, data);
                   }
                 else
