@@ -406,7 +406,6 @@ namespace camfrac
     double       dt      = settings.initial_time_step;
     // Previous accepted value of beyond_cutoff, for secant landing.
     double       previous_distance = std::numeric_limits<double>::quiet_NaN();
-    bool         first_in_step     = true;
     while (true)
       {
         const double remaining = step.duration - elapsed;
@@ -499,8 +498,6 @@ namespace camfrac
         if (result.max_change_x > 0.)
           factor = std::min(factor, settings.maximum_change_of_x / result.max_change_x);
         dt = std::max(trial_dt * std::max(factor, 0.2), settings.minimum_time_step);
-        if (first_in_step)
-          first_in_step = false;
       }
   }
 } // namespace camfrac

@@ -328,8 +328,6 @@ namespace camfrac
               t = std::min(t, 1800.);
             if (std::isinf(t))
               t = 3600.;
-            if (current)
-              t = std::max(0., t - 0.); // time already spent is reflected by window
             remaining += t;
           }
       return remaining;
@@ -423,9 +421,12 @@ namespace camfrac
     for (const auto &warning : warning_list)
       pcout << "camfrac: warning: " << warning << std::endl;
 
-    const auto &last = history_rows.back();
-    pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
-          << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+    if (!history_rows.empty())
+      {
+        const auto &last = history_rows.back();
+        pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
+              << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+      }
 
     timer.print_summary();
     if (root)

@@ -518,6 +518,7 @@ namespace camfrac
             const double merit = std::hypot(residual.l2_norm() / residual_scale, r / current_scale);
 
             if (!settings.direct_solver)
+              try
               {
                 std::unique_ptr<TimerOutput::Scope> scope;
                 if (timer != nullptr)
@@ -539,6 +540,11 @@ namespace camfrac
                     data.aggregation_threshold = 0.02;
                     preconditioner->amg.initialize(jacobian, data);
                   }
+              }
+              catch (const ExceptionBase &)
+              {
+                // e.g. NaN entries from a diverging iterate: a failed step.
+                throw LinearSolveFailure();
               }
 
             // Newton update: K w = R; for the bordered system also K v = b.
