@@ -597,28 +597,37 @@ namespace camfrac
     return dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()) - c_axis_projection();
   }
 
+  namespace
+  {
+    // A tensor with value a in the Li layers and c along the c-axis, in sample
+    // axes: a (I - m (x) m) + c m (x) m, restricted to its dim x dim block.
+    template <int dim>
+    dealii::Tensor<2, dim> crystal_tensor(const dealii::Tensor<2, 3> &in_plane,
+                                          const dealii::Tensor<2, 3> &axial,
+                                          const double                a,
+                                          const double                c)
+    {
+      const dealii::Tensor<2, 3> full = a * in_plane + c * axial;
+      dealii::Tensor<2, dim>     result;
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = 0; j < dim; ++j)
+          result[i][j] = full[i][j];
+      return result;
+    }
+  } // namespace
+
   template <int dim>
   dealii::Tensor<2, dim> ElectrodeMaterial::diffusivity_tensor(const double x) const
   {
-    const double         d_ab = diffusivity.value(x);
-    const auto           full = d_ab * in_plane_projection() + diffusivity_anisotropy * d_ab * c_axis_projection();
-    dealii::Tensor<2, dim> result;
-    for (unsigned int i = 0; i < dim; ++i)
-      for (unsigned int j = 0; j < dim; ++j)
-        result[i][j] = full[i][j];
-    return result;
+    const double d_ab = diffusivity.value(x);
+    return crystal_tensor<dim>(in_plane_projection(), c_axis_projection(), d_ab, diffusivity_anisotropy * d_ab);
   }
 
   template <int dim>
   dealii::Tensor<2, dim> ElectrodeMaterial::diffusivity_tensor_derivative(const double x) const
   {
     const double d_ab = diffusivity.derivative(x);
-    const auto   full = d_ab * in_plane_projection() + diffusivity_anisotropy * d_ab * c_axis_projection();
-    dealii::Tensor<2, dim> result;
-    for (unsigned int i = 0; i < dim; ++i)
-      for (unsigned int j = 0; j < dim; ++j)
-        result[i][j] = full[i][j];
-    return result;
+    return crystal_tensor<dim>(in_plane_projection(), c_axis_projection(), d_ab, diffusivity_anisotropy * d_ab);
   }
 
   double ElectrodeMaterial::exchange_current_density(const double cs) const

@@ -203,12 +203,12 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  double TransportField<dim, LA>::mean_surface_ocp(const Vector &c) const
+  template <typename Integrand>
+  void TransportField<dim, LA>::for_each_surface_point(const Vector &c, Integrand &&integrand) const
   {
     const QGauss<dim - 1> face_quadrature(fe.degree + 1);
     FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
     std::vector<double>   values(face_quadrature.size());
-    double                integral = 0.;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         for (const auto &face : cell->face_iterators())
@@ -217,9 +217,17 @@ namespace camfrac
               fe_face_values.reinit(cell, face);
               fe_face_values.get_function_values(c, values);
               for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-                integral += material.open_circuit_potential.value(values[q] / material.maximum_concentration) *
-                            fe_face_values.JxW(q);
+                integrand(values[q], fe_face_values.JxW(q));
             }
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::mean_surface_ocp(const Vector &c) const
+  {
+    double integral = 0.;
+    for_each_surface_point(c, [&](const double c_s, const double JxW) {
+      integral += material.open_circuit_potential.value(c_s / material.maximum_concentration) * JxW;
+    });
     return Utilities::MPI::sum(integral, mpi_communicator) / mesh_surface_area;
   }
 
@@ -232,29 +240,16 @@ namespace camfrac
   template <int dim, typename LA>
   std::pair<double, double> TransportField<dim, LA>::surface_current(const Vector &c, const double potential) const
   {
-    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
-    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
-    std::vector<double>   values(face_quadrature.size());
-    double                current = 0., slope = 0.;
-    const double          c_max = material.maximum_concentration;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
-        for (const auto &face : cell->face_iterators())
-          if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
-            {
-              fe_face_values.reinit(cell, face);
-              fe_face_values.get_function_values(c, values);
-              for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-                {
-                  const double x  = clamp_fraction(values[q] / c_max);
-                  const auto   bv = butler_volmer(potential - material.open_circuit_potential.value(x),
-                                                  material.exchange_current_density(x * c_max),
-                                                  material.transfer_coefficient, material.thermal_voltage(),
-                                                  material.film_resistance);
-                  current += bv.current_density * fe_face_values.JxW(q);
-                  slope += bv.d_current_d_potential * fe_face_values.JxW(q);
-                }
-            }
+    double       current = 0., slope = 0.;
+    const double c_max = material.maximum_concentration;
+    for_each_surface_point(c, [&](const double c_s, const double JxW) {
+      const double x  = clamp_fraction(c_s / c_max);
+      const auto   bv = butler_volmer(potential - material.open_circuit_potential.value(x),
+                                      material.exchange_current_density(x * c_max), material.transfer_coefficient,
+                                      material.thermal_voltage(), material.film_resistance);
+      current += bv.current_density * JxW;
+      slope += bv.d_current_d_potential * JxW;
+    });
     return {Utilities::MPI::sum(current, mpi_communicator), Utilities::MPI::sum(slope, mpi_communicator)};
   }
 

@@ -176,6 +176,9 @@ namespace camfrac
     void compute_geometry();
     /// I = int_S i dA and dI/dphi at (c, phi) (Butler–Volmer mode).
     std::pair<double, double> surface_current(const Vector &c, double potential) const;
+    /// Call integrand(c_q, JxW) at every surface quadrature point (local cells).
+    template <typename Integrand>
+    void for_each_surface_point(const Vector &c, Integrand &&integrand) const;
     /// Mean U(x_s) over the surface [V].
     double mean_surface_ocp(const Vector &c) const;
   };
