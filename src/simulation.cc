@@ -17,6 +17,7 @@
 #include <boost/property_tree/ptree.hpp>
 
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -356,85 +357,99 @@ namespace camfrac
         prm.print_parameters(run_prm, ParameterHandler::PRM);
       }
 
-    std::ostringstream timer_text;
-    TimerOutput        timer(communicator, timer_text, TimerOutput::never, TimerOutput::wall_times);
-
-    parallel::distributed::Triangulation<dim> triangulation(communicator);
-    geometry.create(triangulation);
-    TransportField<dim, LA> transport(triangulation, material, transport_settings, geometry.nominal_volume<dim>(),
-                                      &timer);
+    // Errors are caught inside the timer's scope and rethrown after it:
+    // TimerOutput communicates in its destructor, and all ranks fail alike.
+    std::exception_ptr failure;
     {
-      TimerOutput::Scope scope(timer, "setup");
-      transport.setup();
-    }
-    pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
-          << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
-          << transport_settings.fe_degree << "), " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
-          << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
-          << std::endl;
+      std::ostringstream timer_text;
+      TimerOutput        timer(communicator, timer_text, TimerOutput::never, TimerOutput::wall_times);
+      try
+      {
 
-    HistoryWriter history(output.directory + "/history.csv", root);
-    std::vector<XDMFEntry> xdmf_entries;
-    unsigned int           field_index     = 0;
-    double                 last_field_time = 0.;
-    if (output.write_fields)
-      transport.write_fields(output.directory, field_index++, 0., xdmf_entries);
+      parallel::distributed::Triangulation<dim> triangulation(communicator);
+      geometry.create(triangulation);
+      TransportField<dim, LA> transport(triangulation, material, transport_settings, geometry.nominal_volume<dim>(),
+                                        &timer);
+      {
+        TimerOutput::Scope scope(timer, "setup");
+        transport.setup();
+      }
+      pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
+            << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
+            << transport_settings.fe_degree << "), " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
+            << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
+            << std::endl;
 
-    // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
-    // redirected, so under a launcher the line is opt-in (--progress).
-    const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
-    const bool show_progress  = root && !output.quiet &&
-                               (output.progress || (!under_launcher && isatty(fileno(stdout))));
-    const auto   wall_start    = std::chrono::steady_clock::now();
-    const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
+      HistoryWriter history(output.directory + "/history.csv", root);
+      std::vector<XDMFEntry> xdmf_entries;
+      unsigned int           field_index     = 0;
+      double                 last_field_time = 0.;
+      if (output.write_fields)
+        transport.write_fields(output.directory, field_index++, 0., xdmf_entries);
 
-    ProtocolRunner runner(transport, protocol, time_stepping);
-    runner.run([&](const AcceptedStep &step) {
-      HistoryRow row;
-      row.step = step;
-      row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
-      history.add(row);
-      history_rows.push_back(row);
+      // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
+      // redirected, so under a launcher the line is opt-in (--progress).
+      const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
+      const bool show_progress  = root && !output.quiet &&
+                                 (output.progress || (!under_launcher && isatty(fileno(stdout))));
+      const auto   wall_start    = std::chrono::steady_clock::now();
+      const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
 
-      if (output.write_fields &&
-          (step.ends_protocol_step ||
-           (output.field_output_interval > 0. && step.time - last_field_time >= output.field_output_interval)))
-        {
-          transport.write_fields(output.directory, field_index++, step.time, xdmf_entries);
-          last_field_time = step.time;
-        }
+      ProtocolRunner runner(transport, protocol, time_stepping);
+      runner.run([&](const AcceptedStep &step) {
+        HistoryRow row;
+        row.step = step;
+        row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
+        history.add(row);
+        history_rows.push_back(row);
 
+        if (output.write_fields &&
+            (step.ends_protocol_step ||
+             (output.field_output_interval > 0. && step.time - last_field_time >= output.field_output_interval)))
+          {
+            transport.write_fields(output.directory, field_index++, step.time, xdmf_entries);
+            last_field_time = step.time;
+          }
+
+        if (show_progress)
+          {
+            const double wall =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+            const double eta = wall / step.time * estimated_remaining_time(protocol, step, row.soc);
+            std::printf("\r  step %5u  t = %9s  SOC %5.1f%%  V = %.4f V  I = %+.3e A  ETA ~%-9s", step.step,
+                        format_duration(step.time).c_str(), 100. * row.soc, step.voltage, step.current,
+                        format_duration(eta).c_str());
+            std::fflush(stdout);
+          }
+      });
       if (show_progress)
+        std::printf("\n");
+      warning_list = runner.warnings();
+      for (const auto &warning : warning_list)
+        pcout << "camfrac: warning: " << warning << std::endl;
+
+      if (!history_rows.empty())
         {
-          const double wall =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-          const double eta = wall / step.time * estimated_remaining_time(protocol, step, row.soc);
-          std::printf("\r  step %5u  t = %9s  SOC %5.1f%%  V = %.4f V  I = %+.3e A  ETA ~%-9s", step.step,
-                      format_duration(step.time).c_str(), 100. * row.soc, step.voltage, step.current,
-                      format_duration(eta).c_str());
-          std::fflush(stdout);
+          const auto &last = history_rows.back();
+          pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
+                << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
         }
-    });
-    if (show_progress)
-      std::printf("\n");
-    warning_list = runner.warnings();
-    for (const auto &warning : warning_list)
-      pcout << "camfrac: warning: " << warning << std::endl;
 
-    if (!history_rows.empty())
-      {
-        const auto &last = history_rows.back();
-        pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
-              << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+      timer.print_summary();
+      if (root)
+        {
+          std::ofstream(output.directory + "/timing.txt") << timer_text.str();
+          if (!output.quiet)
+            std::cout << timer_text.str() << std::flush;
+        }
       }
-
-    timer.print_summary();
-    if (root)
+      catch (...)
       {
-        std::ofstream(output.directory + "/timing.txt") << timer_text.str();
-        if (!output.quiet)
-          std::cout << timer_text.str() << std::flush;
+        failure = std::current_exception();
       }
+    }
+    if (failure)
+      std::rethrow_exception(failure);
   }
 
   template class Simulation<2>;
