@@ -142,3 +142,49 @@ TEST(ProtocolOnParticle, CcCvRestSwitchesLandOnTheirCutoffs)
   EXPECT_GE(ends[3].voltage, 3.7);
   EXPECT_LE(ends[3].voltage, 3.7 + 5e-4);
 }
+
+TEST(LinearSolvers, DirectAndAmgAgreeForBothBackends)
+{
+  // The same galvanostatic step with GMRES+AMG and with the direct solver
+  // (KLU for Trilinos, MUMPS for PETSc), on both backends.
+  ParticleGeometry geometry;
+  geometry.radius             = 2e-6;
+  geometry.global_refinements = 2;
+  ElectrodeMaterial material;
+  material.open_circuit_potential = MaterialCurve::expression("4.4875 - 0.8090*x - 0.3*tanh(5*(x - 0.5))", "test");
+  material.diffusivity            = MaterialCurve::expression("1e-14*(1 + x)", "test");
+  std::vector<double> voltages;
+  for (const bool direct : {false, true})
+    for (const bool petsc : {false, true})
+      {
+        TransportSettings settings;
+        settings.initial_stoichiometry = 0.8;
+        settings.direct_solver         = direct;
+        dealii::parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
+        geometry.create(tria);
+        auto step = [&](auto &field) {
+          field.setup();
+          double v = 0.;
+          for (unsigned int k = 0; k < 3; ++k)
+            {
+              const auto r = field.advance(30., {Control::Mode::current, 2. * field.one_c_current()});
+              EXPECT_TRUE(r.converged);
+              field.accept();
+              v = r.voltage;
+            }
+          return v;
+        };
+        if (petsc)
+          {
+            TransportField<2, PETScBackend> field(tria, material, settings, geometry.nominal_volume<2>());
+            voltages.push_back(step(field));
+          }
+        else
+          {
+            TransportField<2, TrilinosBackend> field(tria, material, settings, geometry.nominal_volume<2>());
+            voltages.push_back(step(field));
+          }
+      }
+  for (const double v : voltages)
+    EXPECT_NEAR(v, voltages.front(), 1e-9);
+}
