@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 
@@ -225,16 +226,21 @@ namespace camfrac
   public:
     CurveExpression(const std::string &formula, const std::string &name)
     {
+      // deal.II's FunctionParser prints muparser's diagnostics to std::cerr
+      // before throwing; capture them so that the user sees one error line.
+      std::ostringstream captured;
+      std::streambuf    *previous = std::cerr.rdbuf(captured.rdbuf());
       try
         {
           parser.initialize("x", formula, std::map<std::string, double>{{"pi", M_PI}});
           // Evaluate once so that malformed expressions fail at input time.
           (void)value(0.5);
+          std::cerr.rdbuf(previous);
         }
       catch (const std::exception &error)
         {
-          throw InputError("parameter '" + name + "': cannot parse expression '" + formula + "' (" +
-                           one_line_message(error) + ")");
+          std::cerr.rdbuf(previous);
+          throw InputError("parameter '" + name + "': cannot parse expression '" + formula + "'");
         }
     }
     double value(const double x) const
@@ -570,7 +576,12 @@ namespace camfrac
     electrolyte_concentration = prm.get_double("Electrolyte concentration");
     temperature               = prm.get_double("Temperature");
     film_resistance           = prm.get_double("Film resistance");
+    const bool butler_volmer  = prm.get("Surface condition") == "Butler-Volmer";
     prm.leave_subsection();
+    if (butler_volmer && !(rate_constant > 0.))
+      throw InputError("parameter 'Electrochemistry/Rate constant' must be > 0 with Butler-Volmer kinetics");
+    if (butler_volmer && !(electrolyte_concentration > 0.))
+      throw InputError("parameter 'Electrochemistry/Electrolyte concentration' must be > 0 with Butler-Volmer kinetics");
 
     // Nonphysical curves are input errors: check D > 0 across the window.
     for (double x = 0.; x <= 1.0 + 1e-12; x += 0.01)

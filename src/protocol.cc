@@ -120,8 +120,8 @@ namespace camfrac
         if (at_end() || !tokens[position].is_number)
           fail("a current such as '1C', 'C/20' or '2 nA'");
         const double value = tokens[position++].number;
-        if (!(value > 0.))
-          throw InputError(context + ": a current must be positive (the step's keyword sets its sign)");
+        if (!(value > 0.) || !std::isfinite(value))
+          throw InputError(context + ": a current must be positive and finite (the step's keyword sets its sign)");
         static const std::vector<std::pair<std::string, double>> amperes = {
           {"a", 1.}, {"ma", 1e-3}, {"ua", 1e-6}, {"na", 1e-9}, {"pa", 1e-12}};
         if (next_is("c"))
@@ -145,13 +145,13 @@ namespace camfrac
       {
         if (at_end() || !tokens[position].is_number)
           fail("a voltage such as '4.3 V'");
-        const double value = tokens[position++].number;
+        double value = tokens[position++].number;
         if (next_is("v"))
           ++position;
         else if (next_is("mv"))
           {
             ++position;
-            return value * 1e-3;
+            value *= 1e-3;
           }
         else
           fail("a voltage unit ('V' or 'mV')");
@@ -173,6 +173,8 @@ namespace camfrac
           if (next_is(unit))
             {
               ++position;
+              if (!std::isfinite(value * factor))
+                throw InputError(context + ": the duration is not a finite number");
               return value * factor;
             }
         fail("a time unit ('s', 'min' or 'h')");
@@ -421,6 +423,7 @@ namespace camfrac
         bool             reject = !result.converged;
         double           next_dt = trial_dt * settings.cut_back_factor;
         bool             landed  = false;
+        bool             passed_cutoff = false;
 
         if (!reject && result.max_change_x > 2. * settings.maximum_change_of_x)
           {
@@ -430,8 +433,11 @@ namespace camfrac
         if (!reject && beyond_cutoff)
           {
             const double distance = beyond_cutoff(result);
-            if (distance > 0.)
+            if (!std::isfinite(distance))
+              reject = true; // e.g. U(x) undefined at the reached state: a failed step
+            else if (distance > 0.)
               {
+                passed_cutoff = true;
                 // Passed the cut-off: retry with a secant estimate that aims at
                 // the middle of the tolerance band, on the safe side.
                 reject = true;
@@ -450,9 +456,12 @@ namespace camfrac
 
         if (reject)
           {
+            // Try the minimum step itself before giving up.
+            if (next_dt < settings.minimum_time_step && trial_dt > settings.minimum_time_step * (1. + 1e-12))
+              next_dt = settings.minimum_time_step;
             if (next_dt < settings.minimum_time_step)
               {
-                if (result.converged && beyond_cutoff)
+                if (passed_cutoff)
                   {
                     // The cut-off is passed within the smallest admissible step
                     // (e.g. by the ohmic jump at the start of a step): end the

@@ -113,15 +113,21 @@ namespace camfrac
   }
 
   // ----------------------------------------------------------- HistoryWriter
-  HistoryWriter::HistoryWriter(const std::string &file_name, const bool is_root)
+  HistoryWriter::HistoryWriter(const std::string &file_name, const MPI_Comm communicator)
   {
-    if (is_root && !file_name.empty())
+    // Rank 0 writes; all ranks share the verdict so that none hangs.
+    std::string problem;
+    if (Utilities::MPI::this_mpi_process(communicator) == 0 && !file_name.empty())
       {
         file.open(file_name);
+        if (file)
+          file << header() << '\n' << std::flush;
         if (!file)
-          throw InputError("cannot write '" + file_name + "'");
-        file << header() << '\n' << std::flush;
+          problem = "cannot write '" + file_name + "'";
       }
+    problem = Utilities::MPI::broadcast(communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
   }
 
   std::string HistoryWriter::header()
@@ -351,11 +357,21 @@ namespace camfrac
     const bool         root = Utilities::MPI::this_mpi_process(communicator) == 0;
     ConditionalOStream pcout(std::cout, root && !output.quiet);
     prepare_output_directory();
-    if (root)
-      {
-        std::ofstream run_prm(output.directory + "/run.prm");
-        prm.print_parameters(run_prm, ParameterHandler::PRM);
-      }
+    {
+      // Rank 0 writes; every rank learns whether it worked, so none hangs.
+      std::string problem;
+      if (root)
+        {
+          std::ofstream run_prm(output.directory + "/run.prm");
+          if (run_prm)
+            prm.print_parameters(run_prm, ParameterHandler::PRM);
+          if (!run_prm)
+            problem = "cannot write '" + output.directory + "/run.prm'";
+        }
+      problem = Utilities::MPI::broadcast(communicator, problem, 0);
+      if (!problem.empty())
+        throw InputError(problem);
+    }
 
     // Errors are caught inside the timer's scope and rethrown after it:
     // TimerOutput communicates in its destructor, and all ranks fail alike.
@@ -380,7 +396,7 @@ namespace camfrac
             << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
             << std::endl;
 
-      HistoryWriter history(output.directory + "/history.csv", root);
+      HistoryWriter history(output.directory + "/history.csv", communicator);
       std::vector<XDMFEntry> xdmf_entries;
       unsigned int           field_index     = 0;
       double                 last_field_time = 0.;

@@ -226,7 +226,7 @@ namespace camfrac
   {
     double integral = 0.;
     for_each_surface_point(c, [&](const double c_s, const double JxW) {
-      integral += material.open_circuit_potential.value(c_s / material.maximum_concentration) * JxW;
+      integral += material.open_circuit_potential.value(clamp_fraction(c_s / material.maximum_concentration)) * JxW;
     });
     return Utilities::MPI::sum(integral, mpi_communicator) / mesh_surface_area;
   }
@@ -578,10 +578,11 @@ namespace camfrac
               }
 
             result.newton_iterations = iteration;
-            const double change_x = lambda * update.linfty_norm() / c_max;
+            // Converged when the full (undamped) Newton correction is small.
+            const double change_x = update.linfty_norm() / c_max;
             if (!std::isfinite(change_x) || !std::isfinite(trial_phi))
               break;
-            if (change_x < settings.newton_tolerance && std::abs(lambda * dphi) < settings.newton_tolerance)
+            if (change_x < settings.newton_tolerance && std::abs(dphi) < settings.newton_tolerance)
               {
                 result.converged = true;
                 break;
@@ -683,8 +684,17 @@ namespace camfrac
     // Write the index atomically so that a killed run never leaves a broken file.
     const std::string xdmf = directory + "/fields.xdmf";
     data_out.write_xdmf_file(xdmf_entries, xdmf + ".tmp", mpi_communicator);
+    std::string problem;
     if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-      std::filesystem::rename(xdmf + ".tmp", xdmf);
+      {
+        std::error_code error;
+        std::filesystem::rename(xdmf + ".tmp", xdmf, error);
+        if (error)
+          problem = "cannot write '" + xdmf + "': " + error.message();
+      }
+    problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
   }
 
   template class TransportField<2, PETScBackend>;

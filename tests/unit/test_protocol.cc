@@ -168,3 +168,46 @@ TEST(ProtocolRunner, NewtonFailureAtMinimumStepIsReported)
   ProtocolRunner runner(model, Protocol::parse("charge 1C for 1 h", 1), settings());
   EXPECT_THROW(runner.run([](const AcceptedStep &) {}), SolverFailure);
 }
+
+TEST(ProtocolGrammar, RejectsNonFiniteAndOutOfRangeValues)
+{
+  EXPECT_THROW(Protocol::parse("rest 1e999 s", 1), InputError);
+  EXPECT_THROW(Protocol::parse("charge 1C until -50 mV", 1), InputError);
+  EXPECT_THROW(Protocol::parse("charge 1C until 0 mV", 1), InputError);
+  EXPECT_DOUBLE_EQ(Protocol::parse("charge 1C until 4300 mV", 1).steps[0].voltage, 4.3);
+}
+
+TEST(ProtocolRunner, TriesTheMinimumStepBeforeFailing)
+{
+  // Steps succeed only at dt <= 1.5 * minimum: halving from 1 s skips past
+  // that window (1.22e-4 -> 6.1e-5 with minimum 1e-4), so the driver must try
+  // the minimum step itself rather than give up.
+  LumpedParticle       model;
+  TimeSteppingSettings s = settings();
+  s.minimum_time_step    = 1e-4;
+  s.maximum_time_step    = 1.5e-4;
+  s.growth_factor        = 1.;
+  model.fail_above_dt    = 1.5e-4;
+  s.initial_time_step    = 1.;
+  s.maximum_time_step    = 1.;
+  ProtocolRunner runner(model, Protocol::parse("charge 1C for 0.001 s", 1), s);
+  double         total = 0.;
+  EXPECT_NO_THROW(runner.run([&](const AcceptedStep &a) { total += a.dt; }));
+  EXPECT_NEAR(total, 1e-3, 1e-12);
+}
+
+TEST(ProtocolRunner, LargeChangeOfXIsNotMistakenForACutoff)
+{
+  // A step rejected for a too-large change of x must be retried, not end the
+  // protocol step with a 'cut-off passed' warning.
+  LumpedParticle       model;
+  TimeSteppingSettings s = settings();
+  s.maximum_change_of_x  = 1e-4;
+  s.initial_time_step    = 100.;
+  ProtocolRunner runner(model, Protocol::parse("charge 1C until 4.1 V", 1), s);
+  AcceptedStep   last;
+  runner.run([&](const AcceptedStep &a) { last = a; });
+  EXPECT_TRUE(runner.warnings().empty());
+  EXPECT_LE(last.voltage, 4.1);
+  EXPECT_GE(last.voltage, 4.1 - 1e-3);
+}

@@ -4,6 +4,8 @@
 
 #include <camfrac/coupling/protocol_runner.h>
 
+#include <deal.II/base/mpi.h>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -26,8 +28,9 @@ namespace camfrac
   class HistoryWriter
   {
   public:
-    /// @p file_name empty: keep rows in memory only.
-    HistoryWriter(const std::string &file_name, bool is_root);
+    /// @p file_name empty: keep rows in memory only. Collective; throws
+    /// InputError on every rank if rank 0 cannot write the file.
+    HistoryWriter(const std::string &file_name, MPI_Comm communicator);
     void add(const HistoryRow &row);
     const std::vector<HistoryRow> &rows() const { return all_rows; }
 
