@@ -8,6 +8,8 @@
 #include <camfrac/coupling/protocol_runner.h>
 #include <camfrac/io/errors.h>
 
+#include <deal.II/base/utilities.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -186,14 +188,6 @@ namespace camfrac
       std::string        context;
     };
 
-    std::string trim(const std::string &text)
-    {
-      const auto first = text.find_first_not_of(" \t\n\r");
-      if (first == std::string::npos)
-        return "";
-      const auto last = text.find_last_not_of(" \t\n\r");
-      return text.substr(first, last - first + 1);
-    }
   } // namespace
 
   Protocol Protocol::parse(const std::string &text, const unsigned int cycles)
@@ -206,7 +200,7 @@ namespace camfrac
     while (std::getline(stream, item, ';'))
       {
         ++index;
-        item = trim(item);
+        item = dealii::Utilities::trim(item);
         const std::string context =
           "parameter 'Protocol/Steps', step " + std::to_string(index) + " '" + item + "'";
         if (item.empty())
