@@ -487,6 +487,7 @@ namespace camfrac
         report.state              = model.summary();
         report.newton_iterations  = result.newton_iterations;
         report.linear_iterations  = result.linear_iterations;
+        report.coupling_iterations = result.coupling_iterations;
         report.protocol_step      = index;
         report.cycle              = cycle;
         report.ends_protocol_step = landed || ends_by_time;

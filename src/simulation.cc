@@ -4,6 +4,7 @@
 // Simulation<dim>: parameters -> mesh, material, transport field, protocol,
 // output. Also the particle geometry and the history writer.
 
+#include <camfrac/coupling/chemo_mechanics.h>
 #include <camfrac/io/errors.h>
 #include <camfrac/simulation.h>
 
@@ -133,7 +134,8 @@ namespace camfrac
   std::string HistoryWriter::header()
   {
     return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
-           "protocol_step,cycle,lithium_mol";
+           "protocol_step,cycle,lithium_mol,max_principal_stress_Pa,max_hydrostatic_stress_Pa,"
+           "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations";
   }
 
   std::string HistoryWriter::format(const HistoryRow &row)
@@ -144,6 +146,9 @@ namespace camfrac
     out << s.step << ',' << s.time << ',' << s.dt << ',' << s.current << ',' << s.voltage << ',' << s.state.mean_x
         << ',' << s.state.min_x << ',' << s.state.max_x << ',' << row.soc << ',' << s.newton_iterations << ','
         << s.linear_iterations << ',' << s.protocol_step << ',' << s.cycle << ',' << s.state.lithium_mol;
+    const auto &m = row.mechanics;
+    out << ',' << m.max_principal_stress << ',' << m.max_hydrostatic_stress << ',' << m.min_hydrostatic_stress << ','
+        << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations;
     return out.str();
   }
 
@@ -197,7 +202,29 @@ namespace camfrac
     }
   } // namespace
 
+  namespace
+  {
+    void parse_one_parameter_file(ParameterHandler &prm, const std::string &file_name);
+  }
+
   void parse_parameter_file(ParameterHandler &prm, const std::string &file_name)
+  {
+    parse_one_parameter_file(prm, file_name);
+    prm.enter_subsection("Material");
+    const std::string preset = prm.get("Preset");
+    prm.leave_subsection();
+    if (preset == "none")
+      return;
+    // The preset first, then the file again so that its entries win.
+    const std::string preset_file =
+      resolve_data_file("presets/" + preset + ".prm", default_data_directory(), "Material/Preset");
+    parse_one_parameter_file(prm, preset_file);
+    parse_one_parameter_file(prm, file_name);
+  }
+
+  namespace
+  {
+  void parse_one_parameter_file(ParameterHandler &prm, const std::string &file_name)
   {
     if (!std::filesystem::is_regular_file(file_name))
       throw InputError("parameter file '" + file_name + "' not found");
@@ -228,6 +255,7 @@ namespace camfrac
         throw InputError("parameter file '" + file_name + "': " + message);
       }
   }
+  } // namespace
 
   template <int dim>
   void Simulation<dim>::declare_parameters(ParameterHandler &prm)
@@ -240,6 +268,8 @@ namespace camfrac
     ParticleGeometry::declare_parameters(prm);
     ElectrodeMaterial::declare_parameters(prm);
     TransportSettings::declare_parameters(prm);
+    MechanicalMaterial::declare_parameters(prm);
+    MechanicsSettings::declare_parameters(prm);
     Protocol::declare_parameters(prm);
     TimeSteppingSettings::declare_parameters(prm);
     OutputSettings::declare_parameters(prm);
@@ -259,6 +289,9 @@ namespace camfrac
         geometry.parse_parameters(prm);
         material.parse_parameters(prm, default_data_directory());
         transport_settings.parse_parameters(prm);
+        mechanics_settings.parse_parameters(prm);
+        if (mechanics_settings.enabled)
+          mechanical_material.parse_parameters(prm, default_data_directory(), material.maximum_concentration);
         time_stepping.parse_parameters(prm);
         protocol = Protocol::from_parameters(prm);
         output.parse_parameters(prm);
@@ -390,9 +423,27 @@ namespace camfrac
         TimerOutput::Scope scope(timer, "setup");
         transport.setup();
       }
+      std::unique_ptr<MechanicsField<dim, LA>>        mechanics;
+      std::unique_ptr<ChemoMechanicalModel<dim, LA>> coupled;
+      if (mechanics_settings.enabled)
+        {
+          const unsigned int degree =
+            mechanics_settings.fe_degree == 0 ? transport_settings.fe_degree : mechanics_settings.fe_degree;
+          mechanics = std::make_unique<MechanicsField<dim, LA>>(triangulation, mechanical_material, mechanics_settings,
+                                                                degree, &timer);
+          mechanics->set_orientation(material.orientation);
+          mechanics->setup();
+          coupled = std::make_unique<ChemoMechanicalModel<dim, LA>>(transport, *mechanics, mechanics_settings, &timer);
+          coupled->setup();
+        }
+      ElectrodeModel &model = coupled ? static_cast<ElectrodeModel &>(*coupled) : transport;
+
       pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
             << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
-            << transport_settings.fe_degree << "), " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
+            << transport_settings.fe_degree << ")";
+      if (mechanics)
+        pcout << " + " << mechanics->n_dofs() << " displacement DoFs (Q" << mechanics->get_fe_degree() << ")";
+      pcout << ", " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
             << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
             << std::endl;
 
@@ -400,8 +451,16 @@ namespace camfrac
       std::vector<XDMFEntry> xdmf_entries;
       unsigned int           field_index     = 0;
       double                 last_field_time = 0.;
+      std::vector<XDMFEntry> mechanics_xdmf_entries;
+      const auto write_all_fields = [&](const double time) {
+        transport.write_fields(output.directory, field_index, time, xdmf_entries);
+        if (mechanics)
+          mechanics->write_fields(coupled->concentration_view(), output.directory, field_index, time,
+                                  mechanics_xdmf_entries);
+        ++field_index;
+      };
       if (output.write_fields)
-        transport.write_fields(output.directory, field_index++, 0., xdmf_entries);
+        write_all_fields(0.);
 
       // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
       // redirected, so under a launcher the line is opt-in (--progress).
@@ -411,11 +470,13 @@ namespace camfrac
       const auto   wall_start    = std::chrono::steady_clock::now();
       const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
 
-      ProtocolRunner runner(transport, protocol, time_stepping);
+      ProtocolRunner runner(model, protocol, time_stepping);
       runner.run([&](const AcceptedStep &step) {
         HistoryRow row;
         row.step = step;
         row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
+        if (coupled)
+          row.mechanics = coupled->mechanical_summary();
         history.add(row);
         history_rows.push_back(row);
 
@@ -423,7 +484,7 @@ namespace camfrac
             (step.ends_protocol_step ||
              (output.field_output_interval > 0. && step.time - last_field_time >= output.field_output_interval)))
           {
-            transport.write_fields(output.directory, field_index++, step.time, xdmf_entries);
+            write_all_fields(step.time);
             last_field_time = step.time;
           }
 

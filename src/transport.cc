@@ -129,6 +129,9 @@ namespace camfrac
     constraints.clear();
     constraints.reinit(locally_relevant_dofs);
     DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    if (dirichlet_concentration)
+      VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
+                                               Functions::ZeroFunction<dim>(), constraints);
     constraints.close();
 
     DynamicSparsityPattern dsp(locally_relevant_dofs);
@@ -146,6 +149,8 @@ namespace camfrac
 
     compute_geometry();
     set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
+    if (dirichlet_concentration)
+      set_concentration(*dirichlet_concentration);
     phi       = material.open_circuit_potential.value(settings.initial_stoichiometry);
     trial_phi = phi;
   }
@@ -167,6 +172,24 @@ namespace camfrac
     constraints.distribute(trial_owned);
     solution = trial_owned;
     trial    = trial_owned;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_stress_coupling(const StressCoupling &coupling)
+  {
+    stress_coupling = coupling;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_volume_source(std::shared_ptr<const Function<dim>> source)
+  {
+    volume_source = std::move(source);
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_dirichlet_boundary(std::shared_ptr<const Function<dim>> concentration)
+  {
+    dirichlet_concentration = std::move(concentration);
   }
 
   template <int dim, typename LA>
@@ -277,8 +300,14 @@ namespace camfrac
 
     const QGauss<dim>     quadrature(fe.degree + 1);
     const QGauss<dim - 1> face_quadrature(fe.degree + 1);
-    FEValues<dim>         fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
+    FEValues<dim>         fe_values(mapping, fe, quadrature,
+                            update_values | update_gradients | update_quadrature_points | update_JxW_values);
     FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
+    const bool            coupled = stress_coupling.potential != nullptr;
+    std::vector<Tensor<1, dim>> potential_gradients(quadrature.size()), stabilisation_gradients(quadrature.size()),
+      reference_gradients(quadrature.size());
+    std::vector<double> stabilisation_values(quadrature.size()), reference_values(quadrature.size()),
+      source_values(quadrature.size());
 
     const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
     FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
@@ -307,6 +336,16 @@ namespace camfrac
           fe_values.get_function_values(c, c_values);
           fe_values.get_function_values(solution, c_old_values);
           fe_values.get_function_gradients(c, c_gradients);
+          if (coupled)
+            {
+              fe_values.get_function_gradients(*stress_coupling.potential, potential_gradients);
+              fe_values.get_function_values(*stress_coupling.stabilisation, stabilisation_values);
+              fe_values.get_function_gradients(*stress_coupling.stabilisation, stabilisation_gradients);
+              fe_values.get_function_values(*stress_coupling.reference_concentration, reference_values);
+              fe_values.get_function_gradients(*stress_coupling.reference_concentration, reference_gradients);
+            }
+          if (volume_source)
+            volume_source->value_list(fe_values.get_quadrature_points(), source_values);
 
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
@@ -318,17 +357,39 @@ namespace camfrac
               Tensor<1, dim>       d_flux_dx;
               if (with_jacobian)
                 d_flux_dx = material.diffusivity_tensor_derivative<dim>(x) * c_gradients[q] / c_max;
+              Tensor<1, dim> flux_with_stress = flux;
+              Tensor<2, dim> shape_flux_tensor = D;
+              if (coupled)
+                {
+                  // -J = D grad c - M grad s_used with s_used = s_k - L (c - c_k)
+                  // (docs/theory.md eqs. (J), (split)); M = D c_max x(1-x)/(RT).
+                  const double   RT       = constants::gas_constant * material.temperature;
+                  const double   factor   = c_max * x * (1. - x) / RT;
+                  const Tensor<2, dim> M  = factor * D;
+                  const double   dc       = c_values[q] - reference_values[q];
+                  const Tensor<1, dim> g  = potential_gradients[q] - stabilisation_values[q] * (c_gradients[q] - reference_gradients[q]) -
+                                           dc * stabilisation_gradients[q];
+                  flux_with_stress -= M * g;
+                  if (with_jacobian)
+                    {
+                      const Tensor<2, dim> dM_dx = factor * material.diffusivity_tensor_derivative<dim>(x) +
+                                                   c_max * (1. - 2. * x) / RT * D;
+                      d_flux_dx += -(dM_dx * g) / c_max + M * stabilisation_gradients[q];
+                      shape_flux_tensor += stabilisation_values[q] * M;
+                    }
+                }
               if (with_jacobian)
                 for (unsigned int j = 0; j < dofs_per_cell; ++j)
                   {
                     shape_values[j]    = fe_values.shape_value(j, q);
-                    flux_of_shape[j]   = D * fe_values.shape_grad(j, q);
+                    flux_of_shape[j]   = shape_flux_tensor * fe_values.shape_grad(j, q);
                   }
+              const double source = volume_source ? source_values[q] : 0.;
               for (unsigned int i = 0; i < dofs_per_cell; ++i)
                 {
                   const double         N_i      = fe_values.shape_value(i, q);
                   const Tensor<1, dim> grad_N_i = fe_values.shape_grad(i, q);
-                  cell_residual(i) += (N_i * rate + grad_N_i * flux) * JxW;
+                  cell_residual(i) += (N_i * (rate - source) + grad_N_i * flux_with_stress) * JxW;
                   if (with_jacobian)
                     {
                       // d/dc_j of the mass, diffusion and D'(x) terms.
@@ -478,17 +539,22 @@ namespace camfrac
     const double applied_current = control.value;
     const double flux_current    = settings.butler_volmer ? 0. : applied_current;
 
-    trial     = solution;
-    trial_owned = solution;
     old_solution_owned = solution;
-    trial_phi = control.mode == Control::Mode::voltage ? control.value : phi;
+    if (!warm_start)
+      {
+        trial       = solution;
+        trial_owned = solution;
+        trial_phi   = control.mode == Control::Mode::voltage ? control.value : phi;
+      }
+    else if (control.mode == Control::Mode::voltage)
+      trial_phi = control.value;
 
     try
       {
         // Predictor for phi: satisfy the current constraint at the old
         // concentrations, so that the first Newton step starts from a
         // consistent overpotential after a change of control.
-        if (galvanostatic)
+        if (galvanostatic && !warm_start)
           for (unsigned int k = 0; k < 50; ++k)
             {
               const auto [current, slope] = surface_current(trial, trial_phi);

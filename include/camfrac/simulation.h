@@ -6,6 +6,8 @@
 #include <camfrac/coupling/protocol_runner.h>
 #include <camfrac/io/history.h>
 #include <camfrac/material/electrode_material.h>
+#include <camfrac/material/mechanical_material.h>
+#include <camfrac/physics/mechanics.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/transport.h>
 
@@ -71,6 +73,8 @@ namespace camfrac
     ParticleGeometry          geometry;
     ElectrodeMaterial         material;
     TransportSettings         transport_settings;
+    MechanicalMaterial        mechanical_material;
+    MechanicsSettings         mechanics_settings;
     TimeSteppingSettings      time_stepping;
     Protocol                  protocol;
     OutputSettings            output;
@@ -87,5 +91,8 @@ namespace camfrac
 
   /// Parse a .prm or .json file into @p prm, turning deal.II's exceptions
   /// into InputError with a one-line message naming the file and parameter.
+  /// If the file selects a 'Material/Preset', the preset file
+  /// (data/presets/<name>.prm) is read first and the file's own entries
+  /// then override it.
   void parse_parameter_file(dealii::ParameterHandler &prm, const std::string &file_name);
 } // namespace camfrac

@@ -23,6 +23,7 @@ namespace camfrac
     bool         converged         = false;
     unsigned int newton_iterations = 0;
     unsigned int linear_iterations = 0;
+    unsigned int coupling_iterations = 0; ///< c-u iterations of a coupled model (0 otherwise)
     double       voltage           = 0.; ///< phi [V]
     double       current           = 0.; ///< I [A], positive on charge
     double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
@@ -35,6 +36,18 @@ namespace camfrac
     double min_x       = 0.;
     double max_x       = 0.;
     double lithium_mol = 0.; ///< int c dV [mol] (per metre of thickness in 2D)
+  };
+
+  /// Particle-wide mechanical indicators of one state (history.csv columns).
+  struct MechanicalSummary
+  {
+    double       max_principal_stress = 0.;   ///< [Pa]
+    double       max_hydrostatic_stress = 0.; ///< [Pa]
+    double       min_hydrostatic_stress = 0.; ///< [Pa]
+    double       elastic_energy = 0.;         ///< [J] (per metre of thickness in 2D)
+    double       volume_change = 0.;          ///< particle Delta V / V (area change in 2D) [-]
+    unsigned int coupling_iterations = 0;
+    unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
   };
 
   /**

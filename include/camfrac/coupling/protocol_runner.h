@@ -40,6 +40,7 @@ namespace camfrac
     StateSummary state;
     unsigned int newton_iterations = 0;
     unsigned int linear_iterations = 0;
+    unsigned int coupling_iterations = 0; ///< c-u iterations (0 without mechanics)
     unsigned int protocol_step = 0; ///< 1-based index into Protocol::steps
     unsigned int cycle = 0;         ///< 1-based
     bool         ends_protocol_step = false;

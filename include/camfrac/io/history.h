@@ -17,13 +17,16 @@ namespace camfrac
   {
     AcceptedStep step;
     double       soc = 0.; ///< (x_max - mean x)/(x_max - x_min)
+    MechanicalSummary mechanics; ///< zeros without mechanics
   };
 
   /**
    * history.csv: one row per accepted step, written and flushed by rank 0 so
    * that a killed run keeps what it computed. Columns (units in the names):
    * step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,
-   * newton_iterations,linear_iterations,protocol_step,cycle,lithium_mol
+   * newton_iterations,linear_iterations,protocol_step,cycle,lithium_mol,
+   * max_principal_stress_Pa,max_hydrostatic_stress_Pa,min_hydrostatic_stress_Pa,
+   * elastic_energy_J,volume_change,coupling_iterations
    */
   class HistoryWriter
   {

@@ -114,6 +114,7 @@ namespace camfrac
     const dealii::DoFHandler<dim>      &get_dof_handler() const { return dof_handler; }
     const dealii::Mapping<dim>         &get_mapping() const { return mapping; }
     double                              potential() const { return phi; }
+    double                              maximum_concentration() const { return material.maximum_concentration; }
     dealii::types::global_dof_index     n_dofs() const { return dof_handler.n_dofs(); }
     double                              particle_volume() const { return mesh_volume; }
     double                              surface_area() const { return mesh_surface_area; }
@@ -123,6 +124,30 @@ namespace camfrac
     void set_uniform_concentration(const double c);
     /// Overwrite the accepted state with the interpolant of @p c [mol/m^3].
     void set_concentration(const dealii::Function<dim> &c);
+
+    /**
+     * The mechanical part of the chemical potential, handed over by the
+     * coupling scheme (docs/theory.md §7): nodal fields on this field's DoFs
+     * (ghosted) of s_k = sigma : d eps_ch/dc [J/mol] at the coupling iterate
+     * c_k, and the stabilisation L [J m^3/mol^2]. The flux then uses
+     * s(c) = s_k - L (c - c_k). Null pointers: no stress coupling.
+     */
+    struct StressCoupling
+    {
+      const Vector *potential               = nullptr;
+      const Vector *stabilisation           = nullptr;
+      const Vector *reference_concentration = nullptr;
+    };
+    void set_stress_coupling(const StressCoupling &coupling);
+    /// Start Newton from the last trial state (c, phi) instead of the accepted one.
+    void set_warm_start(const bool warm) { warm_start = warm; }
+    /// Last trial concentration (ghosted).
+    const Vector &trial_concentration() const { return trial; }
+
+    /// Verification: a volumetric Li source f(X) [mol/m^3/s] in dc/dt + div J = f.
+    void set_volume_source(std::shared_ptr<const dealii::Function<dim>> source);
+    /// Verification: c = g(X) on the surface instead of the flux condition. Call before setup().
+    void set_dirichlet_boundary(std::shared_ptr<const dealii::Function<dim>> concentration);
 
     /// Write c and x to HDF5 + XDMF in @p directory (collective).
     void write_fields(const std::string &directory, unsigned int index, double time,
@@ -158,6 +183,9 @@ namespace camfrac
     double trial_current = 0.;
     double mesh_volume = 0.;
     double mesh_surface_area = 0.;
+    StressCoupling stress_coupling;
+    bool           warm_start = false;
+    std::shared_ptr<const dealii::Function<dim>> volume_source, dirichlet_concentration;
 
     struct Assembly
     {

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+#include <camfrac/material/monotone_cubic.h>
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/symmetric_tensor.h>
+#include <deal.II/base/tensor.h>
+
+#include <string>
+
+namespace camfrac
+{
+  /**
+   * Elastic stiffness and chemical (lattice) strain of a layered cathode
+   * crystal (docs/theory.md §6). Everything is defined in crystal axes
+   * (axis 3 = the c-axis, normal to the (003) planes) and rotated into sample
+   * axes by the crystal orientation R (crystal -> sample), which the caller
+   * supplies per material point: this is the interface polycrystals feed.
+   *
+   * - Stiffness: hexagonal (transversely isotropic about c) with C11, C12,
+   *   C13, C33, C44 and C66 = (C11 - C12)/2, or isotropic (E, nu).
+   * - Chemical strain: eps_ch = R diag(eps_a, eps_a, eps_c) R^T with
+   *   eps_a = a(x)/a(x_ref) - 1, eps_c = c(x)/c(x_ref) - 1, a and c PCHIP
+   *   interpolants of a lattice table; or isotropic Omega (c - c_ref)/3 I.
+   *
+   * Parameters live in section "Material" (declare_parameters()).
+   */
+  class MechanicalMaterial
+  {
+  public:
+    enum class Elasticity
+    {
+      hexagonal,
+      isotropic
+    };
+    enum class ChemicalStrain
+    {
+      lattice,
+      isotropic
+    };
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads section "Material"; @p maximum_concentration is c_max [mol/m^3].
+    void parse_parameters(dealii::ParameterHandler &prm, const std::string &data_directory,
+                          double maximum_concentration);
+
+    /// Isotropic elasticity from Young's modulus [Pa] and Poisson's ratio.
+    void set_isotropic_elasticity(double youngs_modulus, double poisson_ratio);
+    /// Hexagonal elasticity from the five constants [Pa] in crystal axes.
+    void set_hexagonal_elasticity(double c11, double c12, double c13, double c33, double c44);
+    /// Isotropic chemical strain Omega (c - x_ref c_max)/3 I.
+    void set_isotropic_chemical_strain(double partial_molar_volume, double reference_stoichiometry,
+                                       double maximum_concentration);
+    /// Lattice chemical strain from tabulated a(x), c(x) (any length unit).
+    void set_lattice_chemical_strain(const MonotoneCubic &a, const MonotoneCubic &c,
+                                     double reference_stoichiometry, double maximum_concentration);
+
+    Elasticity     elasticity_model() const { return elasticity; }
+    ChemicalStrain chemical_strain_model() const { return strain_model; }
+
+    /// Stiffness in crystal axes [Pa].
+    const dealii::SymmetricTensor<4, 3> &crystal_stiffness() const { return stiffness_crystal; }
+    /// Stiffness in sample axes, C_ijkl = R_ip R_jq R_kr R_ls C0_pqrs [Pa].
+    dealii::SymmetricTensor<4, 3> stiffness(const dealii::Tensor<2, 3> &rotation) const;
+
+    /// Principal chemical strains (eps_a, eps_c) at Li fraction x [-].
+    std::pair<double, double> principal_chemical_strain(double x) const;
+    /// d(eps_a, eps_c)/dx [-].
+    std::pair<double, double> principal_chemical_strain_derivative(double x) const;
+
+    /// eps_ch in sample axes at concentration @p c [mol/m^3].
+    dealii::SymmetricTensor<2, 3> chemical_strain(double c, const dealii::Tensor<2, 3> &rotation) const;
+    /// d eps_ch / dc in sample axes [m^3/mol].
+    dealii::SymmetricTensor<2, 3> chemical_strain_derivative(double c, const dealii::Tensor<2, 3> &rotation) const;
+
+    /// Voigt averages of the bulk and shear moduli [Pa] (rotation invariant).
+    double bulk_modulus() const;
+    double shear_modulus() const;
+
+    double maximum_concentration = 51765.;
+    double reference_stoichiometry = 1.;
+
+  private:
+    Elasticity                    elasticity   = Elasticity::isotropic;
+    ChemicalStrain                strain_model = ChemicalStrain::isotropic;
+    dealii::SymmetricTensor<4, 3> stiffness_crystal;
+    double                        partial_molar_volume = 0.;
+    MonotoneCubic                 lattice_a, lattice_c;
+    double                        a_reference = 1., c_reference = 1.;
+  };
+} // namespace camfrac

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// Small-strain mechanics with an anisotropic chemical eigenstrain, for the
+// PETSc and Trilinos backends. Equations: docs/theory.md §6.
+
+#include <camfrac/io/errors.h>
+#include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/mechanics.h>
+
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_dgq.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/petsc_solver.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <Teuchos_ParameterList.hpp>
+#include <petscksp.h>
+
+#include <cmath>
+#include <filesystem>
+#include <type_traits>
+
+namespace camfrac
+{
+  using namespace dealii;
+
+  // ------------------------------------------------------- MechanicsSettings
+  void MechanicsSettings::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Mechanics");
+    prm.declare_entry("Enable", "false", Patterns::Bool(),
+                      "Solve the mechanics (stress from the chemical strain) together with Li transport.");
+    prm.declare_entry("Polynomial degree", "0", Patterns::Integer(0, 2),
+                      "Degree of the vector Q_k displacement elements [-]: 1, 2, or 0 for the degree of the "
+                      "transport field. Degree transport + 1 gives optimal rates of the stress-coupled flux.");
+    prm.declare_entry("Stress-coupled diffusion", "true", Patterns::Bool(),
+                      "Two-way coupling: the flux carries M grad(sigma : d eps_ch/dc) (docs/theory.md eq. (J)). "
+                      "false: stress follows the concentration but does not act back (one-way).");
+    prm.declare_entry("Coupling tolerance", "1e-8", Patterns::Double(1e-14, 1e-2),
+                      "The c-u iteration of each time step stops when the change of x between iterations is below "
+                      "this everywhere [-], in [1e-14, 1e-2].");
+    prm.declare_entry("Maximum coupling iterations", "25", Patterns::Integer(1, 1000),
+                      "c-u iterations before a time step counts as failed and is cut back [-], in [1, 1000].");
+    prm.declare_entry("Stabilisation factor", "1", Patterns::Double(0., 10.),
+                      "Scales the stabilisation modulus of the fixed-stress-type split, K_s = 4KG/(3K+4G) "
+                      "(docs/theory.md §7) [-], in [0, 10]. 1 is optimal for an isotropic sphere; 0 gives the plain "
+                      "staggered scheme, which diverges for realistic NMC data.");
+    prm.declare_entry("External pressure", "0", Patterns::Double(-1e10, 1e10),
+                      "Uniform pressure on the particle surface [Pa]; positive compresses.");
+    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
+                      "'AMG': CG with smoothed-aggregation AMG given the rigid-body modes (Trilinos ML, or PETSc "
+                      "GAMG); 'direct': KLU (Trilinos) or MUMPS (PETSc), for small problems.");
+    prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
+                      "Relative residual reduction of CG [-], in [1e-16, 1e-2].");
+    prm.declare_entry("Maximum linear iterations", "1000", Patterns::Integer(1), "CG iteration limit [-], >= 1.");
+    prm.leave_subsection();
+  }
+
+  void MechanicsSettings::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Mechanics");
+    enabled                     = prm.get_bool("Enable");
+    fe_degree                   = prm.get_integer("Polynomial degree");
+    stress_coupled_diffusion    = prm.get_bool("Stress-coupled diffusion");
+    coupling_tolerance          = prm.get_double("Coupling tolerance");
+    maximum_coupling_iterations = prm.get_integer("Maximum coupling iterations");
+    stabilisation_factor        = prm.get_double("Stabilisation factor");
+    external_pressure           = prm.get_double("External pressure");
+    direct_solver               = prm.get("Linear solver") == "direct";
+    linear_tolerance            = prm.get_double("Linear tolerance");
+    maximum_linear_iterations   = prm.get_integer("Maximum linear iterations");
+    prm.leave_subsection();
+  }
+
+  namespace
+  {
+    template <int dim>
+    SymmetricTensor<2, 3> embed(const SymmetricTensor<2, dim> &t)
+    {
+      SymmetricTensor<2, 3> result;
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = i; j < dim; ++j)
+          result[i][j] = t[i][j];
+      return result;
+    }
+
+    // Rigid-body mode m at point p: translations, then rotations.
+    template <int dim>
+    Tensor<1, dim> rigid_body_mode(const unsigned int m, const Point<dim> &p)
+    {
+      Tensor<1, dim> r;
+      if (m < dim)
+        r[m] = 1.;
+      else if (dim == 2)
+        {
+          r[0] = -p[1];
+          r[1] = p[0];
+        }
+      else
+        {
+          // rotations about z, x, y
+          const unsigned int axis = (m - dim + 2) % 3, a = (axis + 1) % 3, b = (axis + 2) % 3;
+          r[a]                    = -p[b];
+          r[b]                    = p[a];
+        }
+      return r;
+    }
+
+    void check_petsc(const PetscErrorCode code, const char *what)
+    {
+      if (code != 0)
+        throw std::runtime_error(std::string("PETSc error in ") + what);
+    }
+  } // namespace
+
+  // -------------------------------------------------------------- the solver
+  template <int dim, typename LA>
+  class MechanicsField<dim, LA>::Solver
+  {
+  public:
+    // Trilinos
+    TrilinosWrappers::PreconditionAMG amg;
+    std::vector<double>               null_space; // column-major, owned rows
+    // PETSc
+    KSP ksp = nullptr;
+    std::vector<Vec> null_vectors;
+    MatNullSpace     near_null_space = nullptr;
+
+    ~Solver() { clear(); }
+    void clear()
+    {
+      if (ksp != nullptr)
+        KSPDestroy(&ksp);
+      if (near_null_space != nullptr)
+        MatNullSpaceDestroy(&near_null_space);
+      for (Vec &v : null_vectors)
+        VecDestroy(&v);
+      null_vectors.clear();
+    }
+  };
+
+  // ---------------------------------------------------------- MechanicsField
+  template <int dim, typename LA>
+  MechanicsField<dim, LA>::MechanicsField(const parallel::distributed::Triangulation<dim> &triangulation,
+                                          const MechanicalMaterial                         &material,
+                                          const MechanicsSettings                          &settings,
+                                          const unsigned int                                fe_degree,
+                                          TimerOutput                                      *timer)
+    : mpi_communicator(triangulation.get_communicator())
+    , triangulation(triangulation)
+    , material(material)
+    , settings(settings)
+    , timer(timer)
+    , fe(FE_Q<dim>(fe_degree), dim)
+    // Isoparametric: rigid-body rotations must lie in the discrete space so
+    // that the 3-2-1 support and their removal add no stress.
+    , mapping(fe_degree)
+    , dof_handler(triangulation)
+    , uniform_rotation(unit_symmetric_tensor<3>())
+    , linear_solver(std::make_unique<Solver>())
+  {
+    AssertThrow(fe_degree >= 1 && fe_degree <= 2, ExcMessage("displacement degree must be 1 or 2"));
+  }
+
+  template <int dim, typename LA>
+  MechanicsField<dim, LA>::~MechanicsField()
+  {
+    evaluation_values.reset();
+    linear_solver.reset();
+    dof_handler.clear();
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_orientation(const Tensor<2, 3> &rotation)
+  {
+    uniform_rotation     = rotation;
+    orientation_function = nullptr;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_orientation_function(const OrientationFunction &orientation)
+  {
+    orientation_function = orientation;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_dirichlet_boundary(std::shared_ptr<const Function<dim>> displacement)
+  {
+    dirichlet_displacement = std::move(displacement);
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_body_force(std::shared_ptr<const Function<dim>> force)
+  {
+    body_force = std::move(force);
+  }
+
+  template <int dim, typename LA>
+  Tensor<2, 3> MechanicsField<dim, LA>::rotation_at(const Point<dim> &p) const
+  {
+    return orientation_function ? orientation_function(p) : uniform_rotation;
+  }
+
+  template <int dim, typename LA>
+  SymmetricTensor<4, 3> MechanicsField<dim, LA>::stiffness_at(const Point<dim> &p) const
+  {
+    return orientation_function ? material.stiffness(orientation_function(p)) : uniform_stiffness;
+  }
+
+  template <int dim, typename LA>
+  double MechanicsField<dim, LA>::split_modulus() const
+  {
+    const double K = material.bulk_modulus(), G = material.shear_modulus();
+    return 4. * K * G / (3. * K + 4. * G);
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::setup()
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
+    uniform_stiffness = material.stiffness(uniform_rotation);
+    mapping.initialize(MappingQ<dim>(mapping.get_degree()), triangulation);
+    dof_handler.distribute_dofs(fe);
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+
+    make_constraints();
+
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
+    stiffness_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+    solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    accepted.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    solution_owned.reinit(locally_owned_dofs, mpi_communicator);
+    right_hand_side.reinit(locally_owned_dofs, mpi_communicator);
+
+    assemble_matrix();
+
+    // Preconditioner, built once: the stiffness does not depend on c.
+    linear_solver->clear();
+    if (settings.direct_solver)
+      return;
+    const unsigned int n_modes = rigid_body_modes.size();
+    const unsigned int n_owned = locally_owned_dofs.n_elements();
+    if constexpr (std::is_same_v<LA, TrilinosBackend>)
+      {
+        TrilinosWrappers::PreconditionAMG::AdditionalData data;
+        data.elliptic              = true;
+        data.higher_order_elements = fe.degree > 1;
+        data.smoother_sweeps       = 2;
+        data.aggregation_threshold = 0.02;
+        Teuchos::ParameterList              parameters;
+        std::unique_ptr<Epetra_MultiVector> unused;
+        data.set_parameters(parameters, unused, stiffness_matrix);
+        // The near-null space: all rigid-body modes, not only the constant
+        // modes deal.II 9.4 can pass (docs/theory.md §6, "solver").
+        linear_solver->null_space.assign(std::size_t(n_modes) * n_owned, 0.);
+        for (unsigned int m = 0; m < n_modes; ++m)
+          for (unsigned int k = 0; k < n_owned; ++k)
+            linear_solver->null_space[std::size_t(m) * n_owned + k] =
+              rigid_body_modes[m][locally_owned_dofs.nth_index_in_set(k)];
+        parameters.set("null space: type", "pre-computed");
+        parameters.set("null space: dimension", static_cast<int>(n_modes));
+        parameters.set("null space: vectors", linear_solver->null_space.data());
+        parameters.set("PDE equations", dim);
+        linear_solver->amg.initialize(stiffness_matrix, parameters);
+      }
+    else
+      {
+        // GAMG with the orthonormalised rigid-body modes as near-null space.
+        Mat A = stiffness_matrix.petsc_matrix();
+        check_petsc(MatSetBlockSize(A, dim), "MatSetBlockSize");
+        std::vector<Vector> modes = rigid_body_modes;
+        for (unsigned int m = 0; m < n_modes; ++m)
+          {
+            for (unsigned int n = 0; n < m; ++n)
+              modes[m].add(-(modes[m] * modes[n]), modes[n]);
+            modes[m] *= 1. / modes[m].l2_norm();
+          }
+        for (unsigned int m = 0; m < n_modes; ++m)
+          {
+            Vec v;
+            check_petsc(VecDuplicate(static_cast<const Vec &>(modes[m]), &v), "VecDuplicate");
+            check_petsc(VecCopy(static_cast<const Vec &>(modes[m]), v), "VecCopy");
+            linear_solver->null_vectors.push_back(v);
+          }
+        check_petsc(MatNullSpaceCreate(mpi_communicator, PETSC_FALSE, n_modes, linear_solver->null_vectors.data(),
+                                       &linear_solver->near_null_space),
+                    "MatNullSpaceCreate");
+        check_petsc(MatSetNearNullSpace(A, linear_solver->near_null_space), "MatSetNearNullSpace");
+        KSP &ksp = linear_solver->ksp;
+        check_petsc(KSPCreate(mpi_communicator, &ksp), "KSPCreate");
+        check_petsc(KSPSetOperators(ksp, A, A), "KSPSetOperators");
+        check_petsc(KSPSetType(ksp, KSPCG), "KSPSetType");
+        PC pc;
+        check_petsc(KSPGetPC(ksp, &pc), "KSPGetPC");
+        check_petsc(PCSetType(pc, PCGAMG), "PCSetType");
+        check_petsc(PCGAMGSetNSmooths(pc, 1), "PCGAMGSetNSmooths");
+        check_petsc(PCGAMGSetThreshold(pc, std::vector<PetscReal>{0.02}.data(), 1), "PCGAMGSetThreshold");
+        check_petsc(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
+        check_petsc(KSPSetUp(ksp), "KSPSetUp");
+      }
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::make_constraints()
+  {
+    constraints.clear();
+    constraints.reinit(locally_relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+
+    // Support points of all locally relevant DoFs, with their component.
+    const Quadrature<dim> support(fe.get_unit_support_points());
+    FEValues<dim>         fe_values(mapping, fe, support, update_quadrature_points);
+    std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+    std::map<types::global_dof_index, std::pair<unsigned int, Point<dim>>> points;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (!cell->is_artificial())
+        {
+          fe_values.reinit(cell);
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            points[dofs[i]] = {fe.system_to_component_index(i).first, fe_values.quadrature_point(i)};
+        }
+
+    // Rigid-body modes interpolated at the support points (exact: the
+    // mapping is isoparametric), for the AMG and for their removal.
+    rigid_body_modes.assign(dim == 2 ? 3 : 6, Vector());
+    for (unsigned int m = 0; m < rigid_body_modes.size(); ++m)
+      {
+        rigid_body_modes[m].reinit(locally_owned_dofs, mpi_communicator);
+        for (const auto &[dof, point] : points)
+          if (locally_owned_dofs.is_element(dof))
+            rigid_body_modes[m][dof] = rigid_body_mode<dim>(m, point.second)[point.first];
+        rigid_body_modes[m].compress(VectorOperation::insert);
+      }
+
+    if (dirichlet_displacement)
+      {
+        VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
+                                                 *dirichlet_displacement, constraints);
+        constraints.close();
+        return;
+      }
+
+    // Statically determinate support: the DoF nearest the centre fixed in
+    // all directions, one on the x-axis in y (and z), one on the y-axis in z.
+    double radius = 0.;
+    for (const auto &[dof, point] : points)
+      radius = std::max(radius, point.second.norm());
+    radius = Utilities::MPI::max(radius, mpi_communicator);
+    const unsigned int this_rank = Utilities::MPI::this_mpi_process(mpi_communicator);
+    std::vector<std::pair<Point<dim>, std::vector<unsigned int>>> supports;
+    supports.push_back({Point<dim>(), dim == 2 ? std::vector<unsigned int>{0, 1} : std::vector<unsigned int>{0, 1, 2}});
+    Point<dim> on_x, on_y;
+    on_x[0] = 0.5 * radius;
+    on_y[1] = 0.5 * radius;
+    supports.push_back({on_x, dim == 2 ? std::vector<unsigned int>{1} : std::vector<unsigned int>{1, 2}});
+    if (dim == 3)
+      supports.push_back({on_y, std::vector<unsigned int>{2}});
+    for (const auto &[target, components] : supports)
+      {
+        // Nearest owned support point, then the global winner (lowest rank on ties).
+        double     best = std::numeric_limits<double>::max();
+        Point<dim> best_point;
+        for (const auto &[dof, point] : points)
+          if (locally_owned_dofs.is_element(dof) && point.second.distance(target) < best)
+            {
+              best       = point.second.distance(target);
+              best_point = point.second;
+            }
+        const double global_best = Utilities::MPI::min(best, mpi_communicator);
+        const unsigned int owner =
+          Utilities::MPI::min(best == global_best ? this_rank : std::numeric_limits<unsigned int>::max(),
+                              mpi_communicator);
+        const Point<dim> chosen = Utilities::MPI::broadcast(mpi_communicator, best_point, owner);
+        for (const auto &[dof, point] : points)
+          if (point.second.distance(chosen) < 1e-10 * radius &&
+              std::find(components.begin(), components.end(), point.first) != components.end() &&
+              !constraints.is_constrained(dof))
+            constraints.add_line(dof);
+      }
+    constraints.close();
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::assemble_matrix()
+  {
+    stiffness_matrix = 0.;
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_gradients | update_quadrature_points | update_JxW_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    FullMatrix<double>               cell_matrix(n, n);
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<SymmetricTensor<2, 3>>   strain(n), stress_of_shape(n);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          cell_matrix = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const SymmetricTensor<4, 3> C = stiffness_at(fe_values.quadrature_point(q));
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  strain[i]          = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                  stress_of_shape[i] = C * strain[i];
+                }
+              const double JxW = fe_values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int j = 0; j <= i; ++j)
+                  cell_matrix(i, j) += strain[i] * stress_of_shape[j] * JxW;
+            }
+          for (unsigned int i = 0; i < n; ++i)
+            for (unsigned int j = i + 1; j < n; ++j)
+              cell_matrix(i, j) = cell_matrix(j, i);
+          cell->get_dof_indices(dofs);
+          constraints.distribute_local_to_global(cell_matrix, dofs, stiffness_matrix);
+        }
+    stiffness_matrix.compress(VectorOperation::add);
+  }
+
+  // F_i = int eps(phi_i) : C : eps_ch + phi_i . b dV - int_S p phi_i . n dA
+  // (docs/theory.md eq. (M-weak)); with inhomogeneous (Dirichlet)
+  // constraints the cell matrix supplies the lifting.
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::assemble_rhs(const ConcentrationView &c)
+  {
+    right_hand_side = 0.;
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim> fe_values(mapping, fe, quadrature,
+                            update_values | update_gradients | update_quadrature_points | update_JxW_values);
+    FEFaceValues<dim> fe_face_values(mapping, fe, face_quadrature,
+                                     update_values | update_normal_vectors | update_JxW_values);
+    const auto   &c_fe = c.dof_handler->get_fe();
+    FEValues<dim> c_values_fe(mapping, c_fe, quadrature, update_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    const bool         lifting = dirichlet_displacement != nullptr;
+    dealii::Vector<double>           cell_rhs(n);
+    FullMatrix<double>               cell_matrix(n, n);
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<double>              c_values(quadrature.size());
+    std::vector<dealii::Vector<double>> force(quadrature.size(), dealii::Vector<double>(dim));
+    std::vector<SymmetricTensor<2, 3>>  strain(n);
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_values_fe.get_function_values(*c.values, c_values);
+          if (body_force)
+            body_force->vector_value_list(fe_values.get_quadrature_points(), force);
+          cell_rhs = 0.;
+          cell_matrix = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const Point<dim>            &p  = fe_values.quadrature_point(q);
+              const SymmetricTensor<4, 3>  C  = stiffness_at(p);
+              const SymmetricTensor<2, 3>  eigenstress = C * material.chemical_strain(c_values[q], rotation_at(p));
+              const double                 JxW = fe_values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  strain[i] = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                  double value = strain[i] * eigenstress;
+                  if (body_force)
+                    for (unsigned int d = 0; d < dim; ++d)
+                      value += fe_values[displacement].value(i, q)[d] * force[q][d];
+                  cell_rhs(i) += value * JxW;
+                }
+              if (lifting)
+                for (unsigned int i = 0; i < n; ++i)
+                  for (unsigned int j = 0; j < n; ++j)
+                    cell_matrix(i, j) += strain[i] * (C * strain[j]) * JxW;
+            }
+          if (settings.external_pressure != 0.)
+            for (const auto &face : cell->face_iterators())
+              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+                {
+                  fe_face_values.reinit(cell, face);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    for (unsigned int i = 0; i < n; ++i)
+                      cell_rhs(i) -= settings.external_pressure *
+                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
+                                     fe_face_values.JxW(q);
+                }
+          cell->get_dof_indices(dofs);
+          if (lifting)
+            constraints.distribute_local_to_global(cell_rhs, dofs, right_hand_side, cell_matrix);
+          else
+            constraints.distribute_local_to_global(cell_rhs, dofs, right_hand_side);
+        }
+    right_hand_side.compress(VectorOperation::add);
+  }
+
+  template <int dim, typename LA>
+  unsigned int MechanicsField<dim, LA>::solve(const ConcentrationView &c)
+  {
+    {
+      std::unique_ptr<TimerOutput::Scope> scope;
+      if (timer != nullptr)
+        scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble");
+      assemble_rhs(c);
+    }
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: linear solve");
+    const double  rhs_norm = right_hand_side.l2_norm();
+    unsigned int  iterations = 0;
+    if (!std::isfinite(rhs_norm))
+      throw MechanicsSolveFailure("mechanics: linear solver failed");
+    if (rhs_norm == 0.)
+      solution_owned = 0.;
+    else if (settings.direct_solver)
+      {
+        SolverControl control(1, 0.);
+        if constexpr (std::is_same_v<LA, TrilinosBackend>)
+          {
+            TrilinosWrappers::SolverDirect direct(control);
+            direct.solve(stiffness_matrix, solution_owned, right_hand_side);
+          }
+        else
+          {
+            PETScWrappers::SparseDirectMUMPS direct(control, mpi_communicator);
+            direct.solve(stiffness_matrix, solution_owned, right_hand_side);
+          }
+      }
+    else
+      {
+        // Warm start from the previous solution (the rigid part of which the
+        // support conditions determine).
+        if constexpr (std::is_same_v<LA, TrilinosBackend>)
+          {
+            SolverControl control(settings.maximum_linear_iterations, settings.linear_tolerance * rhs_norm);
+            TrilinosWrappers::SolverCG cg(control);
+            try
+              {
+                cg.solve(stiffness_matrix, solution_owned, right_hand_side, linear_solver->amg);
+              }
+            catch (const std::exception &)
+              {
+                throw MechanicsSolveFailure("mechanics: linear solver failed");
+              }
+            iterations = control.last_step();
+          }
+        else
+          {
+            KSP ksp = linear_solver->ksp;
+            check_petsc(KSPSetTolerances(ksp, settings.linear_tolerance, 1e-300, PETSC_DEFAULT,
+                                         settings.maximum_linear_iterations),
+                        "KSPSetTolerances");
+            check_petsc(KSPSolve(ksp, static_cast<const Vec &>(right_hand_side),
+                                 static_cast<const Vec &>(solution_owned)),
+                        "KSPSolve");
+            KSPConvergedReason reason;
+            PetscInt           its = 0;
+            KSPGetConvergedReason(ksp, &reason);
+            KSPGetIterationNumber(ksp, &its);
+            if (reason < 0)
+              throw MechanicsSolveFailure("mechanics: linear solver failed");
+            iterations = its;
+          }
+      }
+    constraints.distribute(solution_owned);
+    Vector displacement_owned = solution_owned;
+    if (!dirichlet_displacement)
+      remove_rigid_body_motion(displacement_owned);
+    solution = displacement_owned;
+    return iterations;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::remove_rigid_body_motion(Vector &u_owned) const
+  {
+    // a = G^{-1} b with G_mn = int r_m . r_n, b_m = int r_m . u: the L2
+    // projection of u onto the rigid-body modes, subtracted exactly.
+    Vector u(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    u = u_owned;
+    const unsigned int n_modes = rigid_body_modes.size();
+    const QGauss<dim>  quadrature(fe.degree + 1);
+    FEValues<dim> fe_values(mapping, fe, quadrature, update_values | update_quadrature_points | update_JxW_values);
+    std::vector<Tensor<1, dim>> u_values(quadrature.size());
+    const FEValuesExtractors::Vector displacement(0);
+    std::vector<double> moments(n_modes * n_modes + n_modes, 0.);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values[displacement].get_function_values(u, u_values);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            for (unsigned int m = 0; m < n_modes; ++m)
+              {
+                const auto rm = rigid_body_mode<dim>(m, fe_values.quadrature_point(q));
+                for (unsigned int k = 0; k < n_modes; ++k)
+                  moments[m * n_modes + k] += rm * rigid_body_mode<dim>(k, fe_values.quadrature_point(q)) * fe_values.JxW(q);
+                moments[n_modes * n_modes + m] += rm * u_values[q] * fe_values.JxW(q);
+              }
+        }
+    Utilities::MPI::sum(moments, mpi_communicator, moments);
+    FullMatrix<double>     G(n_modes, n_modes);
+    dealii::Vector<double> b(n_modes), a(n_modes);
+    for (unsigned int m = 0; m < n_modes; ++m)
+      {
+        for (unsigned int k = 0; k < n_modes; ++k)
+          G(m, k) = moments[m * n_modes + k];
+        b(m) = moments[n_modes * n_modes + m];
+      }
+    G.gauss_jordan();
+    G.vmult(a, b);
+    for (unsigned int m = 0; m < n_modes; ++m)
+      u_owned.add(-a(m), rigid_body_modes[m]);
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::accept()
+  {
+    accepted = solution;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::evaluate(const typename Triangulation<dim>::active_cell_iterator &tria_cell,
+                                         const Quadrature<dim>                                  &quadrature,
+                                         const std::vector<double>                              &c_values,
+                                         std::vector<MaterialPointState>                        &states) const
+  {
+    if (!evaluation_values || evaluation_values->get_quadrature().get_points() != quadrature.get_points())
+      evaluation_values =
+        std::make_unique<FEValues<dim>>(mapping, fe, quadrature, update_gradients | update_quadrature_points);
+    FEValues<dim> &fe_values = *evaluation_values;
+    const typename DoFHandler<dim>::active_cell_iterator cell(&triangulation, tria_cell->level(), tria_cell->index(),
+                                                              &dof_handler);
+    fe_values.reinit(cell);
+    std::vector<Tensor<2, dim>> gradients(quadrature.size());
+    fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(solution, gradients);
+    states.resize(quadrature.size());
+    for (unsigned int q = 0; q < quadrature.size(); ++q)
+      {
+        const Point<dim>  &p = fe_values.quadrature_point(q);
+        const Tensor<2, 3> R = rotation_at(p);
+        auto              &s = states[q];
+        s.chemical_strain      = material.chemical_strain(c_values[q], R);
+        s.chemical_strain_rate = material.chemical_strain_derivative(c_values[q], R);
+        const SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
+        s.stress                 = stiffness_at(p) * elastic_strain;
+        s.elastic_energy_density = 0.5 * (s.stress * elastic_strain);
+        s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
+      }
+  }
+
+  template <int dim, typename LA>
+  MechanicalSummary MechanicsField<dim, LA>::summary(const ConcentrationView &c) const
+  {
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_JxW_values);
+    FEValues<dim>     c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    std::vector<double>             c_values(quadrature.size());
+    std::vector<MaterialPointState> states;
+    double max_principal = -std::numeric_limits<double>::max(), max_h = max_principal,
+           min_h = std::numeric_limits<double>::max();
+    double energy = 0., deformed = 0., volume = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_fe_values.get_function_values(*c.values, c_values);
+          evaluate(cell, quadrature, c_values, states);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const auto &s = states[q];
+              max_principal = std::max(max_principal, eigenvalues(s.stress)[0]);
+              const double h = trace(s.stress) / 3.;
+              max_h          = std::max(max_h, h);
+              min_h          = std::min(min_h, h);
+              energy += s.elastic_energy_density * fe_values.JxW(q);
+              deformed += s.volume_ratio * fe_values.JxW(q);
+              volume += fe_values.JxW(q);
+            }
+        }
+    MechanicalSummary result;
+    result.max_principal_stress   = Utilities::MPI::max(max_principal, mpi_communicator);
+    result.max_hydrostatic_stress = Utilities::MPI::max(max_h, mpi_communicator);
+    result.min_hydrostatic_stress = Utilities::MPI::min(min_h, mpi_communicator);
+    result.elastic_energy         = Utilities::MPI::sum(energy, mpi_communicator);
+    result.volume_change =
+      Utilities::MPI::sum(deformed, mpi_communicator) / Utilities::MPI::sum(volume, mpi_communicator) - 1.;
+    return result;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::write_fields(const ConcentrationView &c,
+                                             const std::string       &directory,
+                                             const unsigned int       index,
+                                             const double             time,
+                                             std::vector<XDMFEntry>  &xdmf_entries) const
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "output");
+    // Stress and strain are discontinuous: project them cell by cell onto DG Q_k.
+    const FE_DGQ<dim> fe_dg(fe.degree);
+    DoFHandler<dim>   dg_handler(triangulation);
+    dg_handler.distribute_dofs(fe_dg);
+    const IndexSet owned = dg_handler.locally_owned_dofs();
+    IndexSet       relevant;
+    DoFTools::extract_locally_relevant_dofs(dg_handler, relevant);
+
+    const std::vector<std::string> names = {"stress_xx", "stress_yy", "stress_zz", "stress_xy", "stress_yz",
+                                            "stress_xz", "von_mises_stress", "hydrostatic_stress",
+                                            "max_principal_stress", "chemical_strain_xx", "chemical_strain_yy",
+                                            "chemical_strain_zz", "chemical_strain_xy", "chemical_strain_yz",
+                                            "chemical_strain_xz"};
+    const std::array<std::pair<unsigned int, unsigned int>, 6> components = {
+      {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {1, 2}, {0, 2}}};
+    std::vector<Vector> owned_fields(names.size(), Vector(owned, mpi_communicator));
+
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     dg_values(mapping, fe_dg, quadrature, update_values | update_JxW_values);
+    FEValues<dim>     c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    const unsigned int n = fe_dg.n_dofs_per_cell();
+    FullMatrix<double> mass(n, n);
+    std::vector<double> c_values(quadrature.size());
+    std::vector<MaterialPointState> states;
+    std::vector<types::global_dof_index> dofs(n);
+    dealii::Vector<double> rhs(n), coefficients(n);
+    for (const auto &cell : dg_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          dg_values.reinit(cell);
+          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_fe_values.get_function_values(*c.values, c_values);
+          evaluate(cell, quadrature, c_values, states);
+          mass = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            for (unsigned int i = 0; i < n; ++i)
+              for (unsigned int j = 0; j < n; ++j)
+                mass(i, j) += dg_values.shape_value(i, q) * dg_values.shape_value(j, q) * dg_values.JxW(q);
+          mass.gauss_jordan();
+          cell->get_dof_indices(dofs);
+          for (unsigned int f = 0; f < names.size(); ++f)
+            {
+              rhs = 0.;
+              for (unsigned int q = 0; q < quadrature.size(); ++q)
+                {
+                  const auto &s = states[q];
+                  double      value;
+                  if (f < 6)
+                    value = s.stress[components[f].first][components[f].second];
+                  else if (f == 6)
+                    value = std::sqrt(1.5) * deviator(s.stress).norm();
+                  else if (f == 7)
+                    value = trace(s.stress) / 3.;
+                  else if (f == 8)
+                    value = eigenvalues(s.stress)[0];
+                  else
+                    value = s.chemical_strain[components[f - 9].first][components[f - 9].second];
+                  for (unsigned int i = 0; i < n; ++i)
+                    rhs(i) += value * dg_values.shape_value(i, q) * dg_values.JxW(q);
+                }
+              mass.vmult(coefficients, rhs);
+              for (unsigned int i = 0; i < n; ++i)
+                owned_fields[f][dofs[i]] = coefficients(i);
+            }
+        }
+    std::vector<Vector> fields(names.size(), Vector(owned, relevant, mpi_communicator));
+    for (unsigned int f = 0; f < names.size(); ++f)
+      {
+        owned_fields[f].compress(VectorOperation::insert);
+        fields[f] = owned_fields[f];
+      }
+
+    DataOut<dim> data_out;
+    data_out.attach_triangulation(triangulation);
+    const std::vector<DataComponentInterpretation::DataComponentInterpretation> vector_kind(
+      dim, DataComponentInterpretation::component_is_part_of_vector);
+    data_out.add_data_vector(dof_handler, solution, std::vector<std::string>(dim, "displacement"), vector_kind);
+    data_out.add_data_vector(*c.dof_handler, *c.values, "concentration");
+    for (unsigned int f = 0; f < names.size(); ++f)
+      data_out.add_data_vector(dg_handler, fields[f], names[f]);
+    dealii::Vector<float> subdomain(triangulation.n_active_cells());
+    subdomain = static_cast<float>(triangulation.locally_owned_subdomain());
+    data_out.add_data_vector(subdomain, "mpi_rank");
+    data_out.build_patches(mapping, fe.degree);
+
+    DataOutBase::DataOutFilter filter(DataOutBase::DataOutFilterFlags(false, true));
+    data_out.write_filtered_data(filter);
+    const std::string h5_name = "mechanics-" + Utilities::int_to_string(index, 5) + ".h5";
+    data_out.write_hdf5_parallel(filter, directory + "/" + h5_name, mpi_communicator);
+    xdmf_entries.push_back(data_out.create_xdmf_entry(filter, h5_name, time, mpi_communicator));
+    const std::string xdmf = directory + "/mechanics.xdmf";
+    data_out.write_xdmf_file(xdmf_entries, xdmf + ".tmp", mpi_communicator);
+    std::string problem;
+    if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+      {
+        std::error_code error;
+        std::filesystem::rename(xdmf + ".tmp", xdmf, error);
+        if (error)
+          problem = "cannot write '" + xdmf + "': " + error.message();
+      }
+    problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
+  }
+
+  template class MechanicsField<2, PETScBackend>;
+  template class MechanicsField<3, PETScBackend>;
+  template class MechanicsField<2, TrilinosBackend>;
+  template class MechanicsField<3, TrilinosBackend>;
+} // namespace camfrac

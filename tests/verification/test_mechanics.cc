@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Mechanics with a chemical eigenstrain: exact zero-stress states, the
+// isotropic limit of the hexagonal stiffness, rotations, and the free
+// single-crystal volume change.
+
+#include "mechanics_fixture.h"
+
+#include <camfrac/material/orientation.h>
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+using namespace camfrac;
+using camfrac::testing::CoupledParticle;
+
+namespace
+{
+  template <int dim, typename LA>
+  void check_uniform_eigenstrain(const unsigned int degree, const bool direct)
+  {
+    CoupledParticle<dim, LA> p(1e-6, dim == 2 ? 3 : 1, degree);
+    p.mechanics_settings.direct_solver = direct;
+    p.setup();
+    // x = 0.8 against x_ref = 0.5: eps = Omega c_max 0.3 / 3 = 1.5e-2.
+    p.transport->set_uniform_concentration(0.8 * 50000.);
+    p.mechanics->solve(p.model->concentration_view());
+    const double eps   = 3e-6 * 50000. * 0.3 / 3.;
+    const double scale = 1e11 * eps;
+    const double max_stress = p.max_abs_stress();
+    const auto   summary    = p.mechanics->summary(p.model->concentration_view());
+    std::cout << "  " << dim << "D Q" << degree << (direct ? " direct" : " AMG") << ": max |sigma| / (E eps) = "
+              << max_stress / scale << ", Delta V/V = " << summary.volume_change << std::endl;
+    EXPECT_LT(max_stress / scale, direct ? 1e-9 : 1e-8);
+    if (dim == 3)
+      // The free particle expands homogeneously: det(I + grad u) = (1 + eps)^3.
+      EXPECT_NEAR(summary.volume_change, std::pow(1. + eps, 3) - 1., 1e-9);
+    else
+      {
+        // Plane strain: sigma_zz = -E eps, in-plane strain eps (1 + nu).
+        const double szz_max = p.max_over_points([](const MaterialPointState &s) { return s.stress[2][2]; });
+        const double szz_min = -p.max_over_points([](const MaterialPointState &s) { return -s.stress[2][2]; });
+        EXPECT_NEAR(szz_max / scale, -1., 1e-8);
+        EXPECT_NEAR(szz_min / scale, -1., 1e-8);
+        EXPECT_NEAR(summary.volume_change, std::pow(1. + 1.3 * eps, 2) - 1., 1e-9);
+      }
+  }
+} // namespace
+
+TEST(Mechanics, UniformIsotropicEigenstrainGivesZeroStress2D)
+{
+  check_uniform_eigenstrain<2, TrilinosBackend>(1, false);
+  check_uniform_eigenstrain<2, TrilinosBackend>(2, true);
+  check_uniform_eigenstrain<2, PETScBackend>(2, false);
+}
+
+TEST(Mechanics, UniformIsotropicEigenstrainGivesZeroStress3D)
+{
+  check_uniform_eigenstrain<3, TrilinosBackend>(1, false);
+  check_uniform_eigenstrain<3, PETScBackend>(1, false);
+  check_uniform_eigenstrain<3, TrilinosBackend>(2, true);
+}
+
+namespace
+{
+  // A synthetic layered crystal: a shrinks, c grows then collapses.
+  void set_synthetic_lattice(MechanicalMaterial &m)
+  {
+    const std::vector<double> x = {0.1, 0.3, 0.5, 0.7, 0.9, 1.0};
+    m.set_lattice_chemical_strain(MonotoneCubic(x, {2.81, 2.82, 2.835, 2.85, 2.865, 2.87}),
+                                  MonotoneCubic(x, {14.0, 14.3, 14.45, 14.35, 14.25, 14.2}), 1.0, 50000.);
+    // Roughly NMC-like hexagonal constants [Pa] (a test input, not data).
+    m.set_hexagonal_elasticity(2.8e11, 1.0e11, 0.7e11, 1.6e11, 0.5e11);
+  }
+} // namespace
+
+TEST(Mechanics, HexagonalStiffnessReducesToLame)
+{
+  // C11 = C33 = lambda + 2 mu, C12 = C13 = lambda, C44 = mu.
+  const double lambda = 0.9e11, mu = 0.6e11;
+  MechanicalMaterial hex, iso;
+  hex.set_hexagonal_elasticity(lambda + 2. * mu, lambda, lambda, lambda + 2. * mu, mu);
+  const double E = mu * (3. * lambda + 2. * mu) / (lambda + mu), nu = lambda / (2. * (lambda + mu));
+  iso.set_isotropic_elasticity(E, nu);
+  const auto R = rotation_from_bunge(0.3, 1.1, -0.7);
+  const auto Ch = hex.stiffness(R), Ci = iso.stiffness(R);
+  double     difference = 0.;
+  for (unsigned int i = 0; i < 3; ++i)
+    for (unsigned int j = 0; j < 3; ++j)
+      for (unsigned int k = 0; k < 3; ++k)
+        for (unsigned int l = 0; l < 3; ++l)
+          {
+            const double lame = lambda * (i == j) * (k == l) + mu * ((i == k) * (j == l) + (i == l) * (j == k));
+            difference = std::max(difference, std::abs(Ch[i][j][k][l] - lame));
+            difference = std::max(difference, std::abs(Ci[i][j][k][l] - lame));
+          }
+  EXPECT_LT(difference / mu, 1e-12);
+  // Voigt averages of an isotropic tensor are its moduli.
+  EXPECT_NEAR(hex.bulk_modulus(), lambda + 2. / 3. * mu, 1e-3);
+  EXPECT_NEAR(hex.shear_modulus(), mu, 1e-3);
+}
+
+TEST(Mechanics, HexagonalStiffnessRotatesAsATensor)
+{
+  // sigma(R eps R^T) = R sigma(eps) R^T for C rotated by R, and rotating
+  // about the c-axis leaves a hexagonal C unchanged.
+  MechanicalMaterial m;
+  set_synthetic_lattice(m);
+  const auto R  = rotation_from_bunge(0.4, 0.9, 1.3);
+  const auto C0 = m.stiffness(dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()));
+  const auto CR = m.stiffness(R);
+  dealii::SymmetricTensor<2, 3> eps;
+  eps[0][0] = 1e-3, eps[1][1] = -2e-3, eps[2][2] = 0.5e-3, eps[0][1] = 0.7e-3, eps[1][2] = -0.2e-3;
+  const dealii::SymmetricTensor<2, 3> rotated_eps = dealii::symmetrize(R * dealii::Tensor<2, 3>(eps) * dealii::transpose(R));
+  const dealii::Tensor<2, 3> expected = R * dealii::Tensor<2, 3>(C0 * eps) * dealii::transpose(R);
+  const dealii::Tensor<2, 3> actual(CR * rotated_eps);
+  EXPECT_LT((expected - actual).norm() / expected.norm(), 1e-13);
+  const auto Cz = m.stiffness(rotation_from_bunge(0.77, 0., 0.));
+  const dealii::Tensor<4, 3> Tz(Cz), T0(C0);
+  EXPECT_LT((Tz - T0).norm() / T0.norm(), 1e-13);
+}
+
+namespace
+{
+  template <int dim>
+  void check_uniform_lattice_strain(const dealii::Tensor<2, 3> &R)
+  {
+    CoupledParticle<dim, TrilinosBackend> p(1e-6, dim == 2 ? 3 : 1, 1);
+    set_synthetic_lattice(p.mechanical_material);
+    p.material.orientation = R;
+    p.setup();
+    p.transport->set_uniform_concentration(0.3 * 50000.);
+    p.mechanics->solve(p.model->concentration_view());
+    const double scale = 1e11 * 0.02;
+    if (dim == 3)
+      EXPECT_LT(p.max_abs_stress() / scale, 1e-8);
+    const auto summary = p.mechanics->summary(p.model->concentration_view());
+    const auto [ea, ec] = p.mechanical_material.principal_chemical_strain(0.3);
+    std::cout << "  " << dim << "D uniform x = 0.3, eps_a = " << ea << ", eps_c = " << ec
+              << ": max |sigma| / 2 GPa = " << p.max_abs_stress() / scale << std::endl;
+    if (dim == 3)
+      EXPECT_NEAR(summary.volume_change, (1. + ea) * (1. + ea) * (1. + ec) - 1., 1e-9);
+  }
+} // namespace
+
+TEST(Mechanics, UniformLatticeStrainOfARotatedSingleCrystalGivesZeroStress)
+{
+  for (const auto &R : {rotation_from_bunge(0., 0., 0.), rotation_from_bunge(0.5, 1.0, 0.2),
+                        rotation_from_c_axis(dealii::Tensor<1, 3>({1., 0., 0.}))})
+    check_uniform_lattice_strain<3>(R);
+  // In plane strain only a c-axis in or normal to the plane leaves the
+  // in-plane stress zero; sigma_zz is checked in the disk tests.
+  check_uniform_lattice_strain<2>(rotation_from_c_axis(dealii::Tensor<1, 3>({0., 0., 1.})));
+}
