@@ -119,7 +119,6 @@ namespace camfrac
     std::vector<MaterialPointState>      states;
     dealii::Vector<double>               rhs_s(n), rhs_l(n);
     Vector b_s(owned, communicator), b_l(owned, communicator);
-    const double modulus = settings.stabilisation_factor * mechanics.split_modulus();
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -131,8 +130,7 @@ namespace camfrac
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const double s = states[q].stress * states[q].chemical_strain_rate;
-              const double t = trace(states[q].chemical_strain_rate);
-              const double l = modulus * t * t;
+              const double l = settings.stabilisation_factor * states[q].split_stiffness;
               for (unsigned int i = 0; i < n; ++i)
                 {
                   rhs_s(i) += s * fe_values.shape_value(i, q) * fe_values.JxW(q);

@@ -218,12 +218,6 @@ namespace camfrac
     return orientation_function ? material.stiffness(orientation_function(p)) : uniform_stiffness;
   }
 
-  template <int dim, typename LA>
-  double MechanicsField<dim, LA>::split_modulus() const
-  {
-    const double K = material.bulk_modulus(), G = material.shear_modulus();
-    return 4. * K * G / (3. * K + 4. * G);
-  }
 
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::setup()
@@ -232,6 +226,29 @@ namespace camfrac
     if (timer != nullptr)
       scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
     uniform_stiffness = material.stiffness(uniform_rotation);
+    {
+      // Eshelby tensor S of a sphere (3D) or of a circular cylinder along z
+      // (2D plane strain) in the isotropic-equivalent solid (Mura 1987, §11).
+      const double K = material.bulk_modulus(), G = material.shear_modulus();
+      const double nu     = (3. * K - 2. * G) / (2. * (3. * K + G));
+      const double lambda = K - 2. / 3. * G;
+      SymmetricTensor<4, 3> S;
+      if (dim == 3)
+        S = (5. * nu - 1.) / (15. * (1. - nu)) * outer_product(unit_symmetric_tensor<3>(), unit_symmetric_tensor<3>()) +
+            2. * (4. - 5. * nu) / (15. * (1. - nu)) * identity_tensor<3>();
+      else
+        {
+          const double f = 1. / (8. * (1. - nu));
+          S[0][0][0][0] = S[1][1][1][1] = (5. - 4. * nu) * f;
+          S[0][0][1][1] = S[1][1][0][0] = (4. * nu - 1.) * f;
+          S[0][0][2][2] = S[1][1][2][2] = nu / (2. * (1. - nu));
+          S[0][1][0][1]                 = (3. - 4. * nu) * f;
+          S[0][2][0][2] = S[1][2][1][2] = 0.25;
+        }
+      const SymmetricTensor<4, 3> C_iso =
+        lambda * outer_product(unit_symmetric_tensor<3>(), unit_symmetric_tensor<3>()) + 2. * G * identity_tensor<3>();
+      split_tensor = C_iso * (identity_tensor<3>() - S);
+    }
     mapping.initialize(MappingQ<dim>(mapping.get_degree()), triangulation);
     dof_handler.distribute_dofs(fe);
     locally_owned_dofs = dof_handler.locally_owned_dofs();
@@ -662,6 +679,22 @@ namespace camfrac
         s.stress                 = stiffness_at(p) * elastic_strain;
         s.elastic_energy_density = 0.5 * (s.stress * elastic_strain);
         s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
+        // L: the Eshelby estimate eps' : C_iso : (I - S) : eps' of -ds/dc
+        // for a spherical (3D) or cylindrical (2D, plane strain) region of
+        // the isotropic-equivalent (Voigt) solid, but at least half the
+        // frozen-strain value eps' : C : eps', which bounds -ds/dc from
+        // above (docs/theory.md §7).
+        // The curvature term sigma : d^2 eps_ch/dc^2 of ds/dc is local and
+        // exact (central difference); L stays >= 0 so that the transport
+        // operator keeps its ellipticity.
+        const double h         = 1e-4 * material.maximum_concentration;
+        const auto   curvature = (material.chemical_strain_derivative(c_values[q] + h, R) -
+                                material.chemical_strain_derivative(c_values[q] - h, R)) / (2. * h);
+        s.split_stiffness =
+          std::max(std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
+                            0.5 * (s.chemical_strain_rate * (stiffness_at(p) * s.chemical_strain_rate))) -
+                     s.stress * curvature,
+                   0.);
       }
   }
 

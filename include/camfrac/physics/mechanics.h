@@ -67,6 +67,9 @@ namespace camfrac
     dealii::SymmetricTensor<2, 3> chemical_strain_rate;   ///< d eps_ch / dc [m^3/mol]
     double                        elastic_energy_density = 0.; ///< psi_el [J/m^3]
     double                        volume_ratio = 1.;      ///< det(I + grad u) (in-plane in 2D)
+    /// Local stiffness of s = sigma : d eps_ch/dc against c, L [J m^3/mol^2],
+    /// for the stabilisation of the c-u split (docs/theory.md §7).
+    double                        split_stiffness = 0.;
   };
 
   /**
@@ -134,8 +137,6 @@ namespace camfrac
     /// Particle-wide indicators of the last solution (collective).
     MechanicalSummary summary(const ConcentrationView &c) const;
 
-    /// Stabilisation modulus K_s [Pa] of the fixed-stress split: 4 K G/(3K + 4G).
-    double split_modulus() const;
 
     const Vector                  &displacement() const { return solution; }
     const dealii::DoFHandler<dim> &get_dof_handler() const { return dof_handler; }
@@ -168,6 +169,7 @@ namespace camfrac
     Vector right_hand_side;
     std::vector<Vector> rigid_body_modes; // owned, interpolated
     dealii::SymmetricTensor<4, 3> uniform_stiffness;
+    dealii::SymmetricTensor<4, 3> split_tensor; // C_iso : (I - S_Eshelby), for the split's L
     dealii::Tensor<2, 3>          uniform_rotation;
     OrientationFunction           orientation_function;
     std::shared_ptr<const dealii::Function<dim>> dirichlet_displacement, body_force;
