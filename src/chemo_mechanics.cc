@@ -18,6 +18,7 @@
 #include <deal.II/lac/trilinos_precondition.h>
 #include <deal.II/lac/trilinos_solver.h>
 
+#include <iostream>
 #include <type_traits>
 
 namespace camfrac

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Diffusion-induced stress in an isotropic sphere and a plane-strain disk
+// under constant inward flux (../shared/VERIFICATION.md §B): the series
+// solution (Crank's c in the closed-form stress integrals), the three exact
+// identities, and the 2D steady state.
+
+#include "crank_solution.h"
+#include "mechanics_fixture.h"
+
+#include <deal.II/base/qprojector.h>
+#include <deal.II/grid/grid_tools.h>
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+using namespace camfrac;
+using camfrac::testing::CoupledParticle;
+using camfrac::testing::CrankSolution;
+
+namespace
+{
+  constexpr double R = 1e-6, D = 1e-14, E = 1e11, nu = 0.3, Omega = 3e-6, c_max = 50000., c0 = 25000.;
+  constexpr double J = 2e-5; // inward [mol/m^2/s]: J R / D = 2000 mol/m^3
+
+  struct StressProbe
+  {
+    double center_radial   = 0.; // sigma_r(0)
+    double surface_hoop    = 0.; // surface average of sigma_theta (sigma_zz excluded in 2D)
+    double surface_c       = 0.; // surface average of c
+    double center_c        = 0.;
+    double mean_c          = 0.;
+    double hydrostatic_identity_error = 0.; // max |sigma_h - K (c_mean - c)| / S over the points
+  };
+
+  template <int dim>
+  StressProbe probe(const CoupledParticle<dim> &p, const double S)
+  {
+    StressProbe        result;
+    const auto        &t_dof = p.transport->get_dof_handler();
+    const unsigned int degree = p.mechanics->get_fe_degree();
+    const auto         summary = p.transport->summary();
+    result.mean_c = summary.mean_x * c_max;
+
+    // Centre: sigma_xx and c at the origin (a vertex; owned by some cell).
+    const auto [cell, reference] =
+      dealii::GridTools::find_active_cell_around_point(p.mechanics->get_mapping(), p.triangulation, dealii::Point<dim>());
+    const dealii::Quadrature<dim> centre(reference);
+    dealii::FEValues<dim> c_centre(p.transport->get_mapping(), t_dof.get_fe(), centre, dealii::update_values);
+    c_centre.reinit(typename dealii::DoFHandler<dim>::active_cell_iterator(&p.triangulation, cell->level(),
+                                                                            cell->index(), &t_dof));
+    std::vector<double> c_values(1);
+    c_centre.get_function_values(p.transport->concentration(), c_values);
+    std::vector<MaterialPointState> states;
+    p.mechanics->evaluate(cell, centre, c_values, states);
+    result.center_radial = states[0].stress[0][0];
+    result.center_c      = c_values[0];
+
+    // Surface: averages over the face quadrature points; sigma_theta is
+    // the in-plane hoop component (tr_dim sigma - n.sigma.n)/(dim - 1).
+    const dealii::QGauss<dim - 1> face_quadrature(degree + 2);
+    double hoop = 0., surface_c = 0., area = 0.;
+    const double K_h = 2. * E * Omega / (9. * (1. - nu));
+    for (const auto &tcell : t_dof.active_cell_iterators())
+      {
+        // the hydrostatic identity at the volume quadrature points
+        const dealii::QGauss<dim> quadrature(degree + 1);
+        dealii::FEValues<dim> c_volume(p.transport->get_mapping(), t_dof.get_fe(), quadrature, dealii::update_values);
+        c_volume.reinit(tcell);
+        std::vector<double> cv(quadrature.size());
+        c_volume.get_function_values(p.transport->concentration(), cv);
+        p.mechanics->evaluate(tcell, quadrature, cv, states);
+        for (unsigned int q = 0; q < quadrature.size(); ++q)
+          {
+            // in 2D plane strain sigma_h involves sigma_zz; the identity is for the sphere
+            if (dim == 3)
+              result.hydrostatic_identity_error =
+                std::max(result.hydrostatic_identity_error,
+                         std::abs(dealii::trace(states[q].stress) / 3. - K_h * (result.mean_c - cv[q])) / S);
+          }
+        for (const unsigned int f : tcell->face_indices())
+          if (tcell->face(f)->at_boundary())
+            {
+              const auto cell_points = dealii::QProjector<dim>::project_to_face(
+                dealii::ReferenceCells::get_hypercube<dim>(), face_quadrature, f);
+              dealii::FEValues<dim> c_face(p.transport->get_mapping(), t_dof.get_fe(), cell_points,
+                                           dealii::update_values | dealii::update_quadrature_points);
+              dealii::FEFaceValues<dim> face_values(p.transport->get_mapping(), t_dof.get_fe(), face_quadrature,
+                                                    dealii::update_JxW_values);
+              c_face.reinit(tcell);
+              face_values.reinit(tcell, f);
+              std::vector<double> cf(cell_points.size());
+              c_face.get_function_values(p.transport->concentration(), cf);
+              p.mechanics->evaluate(tcell, cell_points, cf, states);
+              for (unsigned int q = 0; q < cell_points.size(); ++q)
+                {
+                  const auto   x = c_face.quadrature_point(q);
+                  double       nsn = 0., tr = 0.;
+                  for (unsigned int i = 0; i < dim; ++i)
+                    {
+                      tr += states[q].stress[i][i];
+                      for (unsigned int j = 0; j < dim; ++j)
+                        nsn += x[i] * states[q].stress[i][j] * x[j] / x.norm_square();
+                    }
+                  hoop += (tr - nsn) / (dim - 1) * face_values.JxW(q);
+                  surface_c += cf[q] * face_values.JxW(q);
+                  area += face_values.JxW(q);
+                }
+            }
+      }
+    result.surface_hoop = hoop / area;
+    result.surface_c    = surface_c / area;
+    return result;
+  }
+
+  template <int dim>
+  std::unique_ptr<CoupledParticle<dim>> make_particle(const unsigned int refinements, const bool two_way)
+  {
+    auto p = std::make_unique<CoupledParticle<dim>>(R, refinements, 2);
+    p->transport_settings.initial_stoichiometry = c0 / c_max;
+    p->mechanics_settings.stress_coupled_diffusion = two_way;
+    p->mechanical_material.set_isotropic_elasticity(E, nu);
+    p->mechanical_material.set_isotropic_chemical_strain(Omega, c0 / c_max, c_max);
+    p->setup();
+    return p;
+  }
+
+  template <int dim>
+  void advance_to(CoupledParticle<dim> &p, double &t, const double target, const double dt)
+  {
+    const double current = -J * constants::faraday * p.transport->surface_area(); // discharge: insertion
+    while (t < target - 1e-12)
+      {
+        const double step = std::min(dt, target - t);
+        const auto   r    = p.model->advance(step, {Control::Mode::current, current});
+        ASSERT_TRUE(r.converged) << "t = " << t << ": coupling iterations " << r.coupling_iterations << ", Newton "
+                                 << r.newton_iterations;
+        p.model->accept();
+        t += step;
+      }
+  }
+} // namespace
+
+TEST(DiffusionInducedStress, SphereMatchesTheSeriesSolution)
+{
+  // One-way coupling, so that c is Crank's series (VERIFICATION.md §A).
+  const double S = E * Omega * J * R / (3. * (1. - nu) * D);
+  std::vector<double> worst(2, 0.);
+  for (const unsigned int refinements : {1u, 2u})
+    {
+      auto   p = make_particle<3>(refinements, false);
+      double t = 0.;
+      for (const double tau : {0.05, 0.2, 0.5})
+        {
+          advance_to(*p, t, tau * R * R / D, tau > 0.2 ? 1. : 0.25);
+          const CrankSolution<3> crank(c0, J, R, D, t);
+          const double           mean  = 3. * tau; // c~ of the volume average
+          const double           radial = 2. / 3. * (mean - crank.dimensionless(0.)) * S;
+          const double           hoop   = (mean - crank.dimensionless(1.)) * S;
+          const auto             probe_result = probe(*p, S);
+          const double           e_r = std::abs(probe_result.center_radial - radial) / std::abs(radial);
+          const double           e_t = std::abs(probe_result.surface_hoop - hoop) / std::abs(hoop);
+          std::cout << "  sphere, " << refinements << " refinements, tau = " << tau << ": sigma_r(0)/S = "
+                    << probe_result.center_radial / S << " (series " << radial / S << ", error " << 100. * e_r
+                    << "%), sigma_theta(R)/S = " << probe_result.surface_hoop / S << " (series " << hoop / S
+                    << ", error " << 100. * e_t << "%)" << std::endl;
+          worst[refinements - 1] = std::max({worst[refinements - 1], e_r, e_t});
+          if (refinements == 2)
+            {
+              EXPECT_LT(e_r, 0.02);
+              EXPECT_LT(e_t, 0.02);
+            }
+        }
+    }
+  EXPECT_LT(worst[1], worst[0]); // refinement reduces the error
+}
+
+TEST(DiffusionInducedStress, SphereIdentitiesHoldWithTwoWayCoupling)
+{
+  // Stress-enhanced diffusion changes c(r), but the identities hold for any c(r).
+  const double S = E * Omega * J * R / (3. * (1. - nu) * D);
+  auto         p = make_particle<3>(1, true);
+  double       t = 0.;
+  for (const double tau : {0.05, 0.3})
+    {
+      advance_to(*p, t, tau * R * R / D, tau > 0.05 ? 1. : 0.25);
+      const auto   r      = probe(*p, S);
+      const double hoop   = E * Omega / (3. * (1. - nu)) * (r.mean_c - r.surface_c);
+      const double radial = 2. * E * Omega / (9. * (1. - nu)) * (r.mean_c - r.center_c);
+      std::cout << "  two-way, tau = " << tau << ": sigma_theta(R) " << r.surface_hoop / S << " vs identity "
+                << hoop / S << "; sigma_r(0) " << r.center_radial / S << " vs identity " << radial / S
+                << "; max |sigma_h - identity|/S = " << r.hydrostatic_identity_error << std::endl;
+      EXPECT_NEAR(r.surface_hoop / hoop, 1., 0.02);
+      EXPECT_NEAR(r.center_radial / radial, 1., 0.02);
+      EXPECT_LT(r.hydrostatic_identity_error, 0.02 * std::abs(radial / S) + 0.005);
+      // Stress-enhanced diffusion flattens the profile against the series solution.
+      const CrankSolution<3> crank(c0, J, R, D, t);
+      const double series_difference = crank.value(dealii::Point<3>(R, 0, 0)) - crank.value(dealii::Point<3>());
+      std::cout << "  surface - centre c: " << r.surface_c - r.center_c << " (no stress coupling: " << series_difference
+                << ")" << std::endl;
+      EXPECT_LT(r.surface_c - r.center_c, 0.9 * series_difference);
+    }
+}
+
+TEST(DiffusionInducedStress, PlaneStrainDiskReachesItsSteadyState)
+{
+  // VERIFICATION.md §B: sigma_r/S = (1 - x^2)/8, sigma_theta/S = (1 - 3x^2)/8.
+  const double S = E * Omega * J * R / (3. * (1. - nu) * D);
+  auto         p = make_particle<2>(4, false);
+  double       t = 0.;
+  advance_to(*p, t, 0.8 * R * R / D, 0.5); // exp(-beta_1^2 tau) = 8e-6
+  const auto r = probe(*p, S);
+  std::cout << "  disk, tau = 0.8: sigma_r(0)/S = " << r.center_radial / S << " (steady 0.125), sigma_theta(R)/S = "
+            << r.surface_hoop / S << " (steady -0.25)" << std::endl;
+  EXPECT_NEAR(r.center_radial / S, 0.125, 0.02 * 0.125);
+  EXPECT_NEAR(r.surface_hoop / S, -0.25, 0.02 * 0.25);
+}
