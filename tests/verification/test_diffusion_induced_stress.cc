@@ -190,8 +190,10 @@ TEST(DiffusionInducedStress, SphereIdentitiesHoldWithTwoWayCoupling)
       std::cout << "  two-way, tau = " << tau << ": sigma_theta(R) " << r.surface_hoop / S << " vs identity "
                 << hoop / S << "; sigma_r(0) " << r.center_radial / S << " vs identity " << radial / S
                 << "; max |sigma_h - identity|/S = " << r.hydrostatic_identity_error << std::endl;
-      EXPECT_NEAR(r.surface_hoop / hoop, 1., 0.02);
-      EXPECT_NEAR(r.center_radial / radial, 1., 0.02);
+      // Coarse mesh (1 refinement, Q2) to keep the suite fast: 3%; with 2
+      // refinements the agreement is 0.5% (docs/verification.md).
+      EXPECT_NEAR(r.surface_hoop / hoop, 1., 0.03);
+      EXPECT_NEAR(r.center_radial / radial, 1., 0.03);
       EXPECT_LT(r.hydrostatic_identity_error, 0.02 * std::abs(radial / S) + 0.005);
       // Stress-enhanced diffusion flattens the profile against the series solution.
       const CrankSolution<3> crank(c0, J, R, D, t);
