@@ -152,3 +152,48 @@ TEST(Mechanics, UniformLatticeStrainOfARotatedSingleCrystalGivesZeroStress)
   // in-plane stress zero; sigma_zz is checked in the disk tests.
   check_uniform_lattice_strain<2>(rotation_from_c_axis(dealii::Tensor<1, 3>({0., 0., 1.})));
 }
+
+TEST(Mechanics, SlowlyChargedNMC811SingleCrystalVolumeChange)
+{
+  // ../shared/MODEL.md §8: Delta V/V = (1 + eps_a)^2 (1 + eps_c) - 1 from the
+  // Märker 2019 table, -5.3% at x = 0.12, for a free crystal charged slowly
+  // enough to stay nearly uniform (R^2/D = 100 s against a 6 h charge).
+  CoupledParticle<3, TrilinosBackend> p(1e-6, 1, 1);
+  dealii::ParameterHandler prm;
+  MechanicalMaterial::declare_parameters(prm);
+  p.mechanical_material.parse_parameters(prm, default_data_directory(), 50000.);
+  p.mechanical_material.set_hexagonal_elasticity(2.8e11, 1.0e11, 0.7e11, 1.6e11, 0.5e11);
+  p.material.orientation             = rotation_from_bunge(0.3, 0.8, 0.1);
+  p.transport_settings.initial_stoichiometry = 0.99;
+  p.setup();
+  const double current = 50000. * (0.99 - 0.12) * p.transport->particle_volume() * constants::faraday / (6. * 3600.);
+  double       worst   = 0., dt = 300.;
+  for (const double target : {0.8, 0.5, 0.3, 0.12})
+    {
+      while (p.transport->summary().mean_x > target + 1e-9)
+        {
+          const double remaining = (p.transport->summary().mean_x - target) * 50000. * p.transport->particle_volume() *
+                                   constants::faraday / current;
+          const auto r = p.model->advance(std::min(dt, remaining), {Control::Mode::current, current});
+          if (!r.converged)
+            {
+              dt *= 0.5; // cut back as the protocol runner does
+              ASSERT_GT(dt, 1.);
+              continue;
+            }
+          p.model->accept();
+          dt = std::min(300., 1.5 * dt);
+        }
+      const double x        = p.transport->summary().mean_x;
+      const auto [ea, ec]   = p.mechanical_material.principal_chemical_strain(x);
+      const double expected = (1. + ea) * (1. + ea) * (1. + ec) - 1.;
+      const double actual   = p.model->mechanical_summary().volume_change;
+      std::cout << "  NMC811 x = " << x << ": Delta V/V = " << 100. * actual << "% (table " << 100. * expected
+                << "%), max principal stress " << p.model->mechanical_summary().max_principal_stress / 1e6 << " MPa"
+                << std::endl;
+      worst = std::max(worst, std::abs(actual / expected - 1.));
+    }
+  EXPECT_LT(worst, 0.005);
+  const auto [ea, ec] = p.mechanical_material.principal_chemical_strain(0.12);
+  EXPECT_NEAR((1. + ea) * (1. + ea) * (1. + ec) - 1., -0.053, 0.002); // the table's own figure
+}
