@@ -16,8 +16,17 @@ using namespace camfrac;
 
 namespace
 {
-  std::string parameters(int dim, const std::string &backend, const std::string &directory)
+  std::string parameters(int dim, const std::string &backend, const std::string &directory, const bool mechanics = false)
   {
+    if (mechanics)
+      return "set Dimension = " + std::to_string(dim) + "\nset Linear algebra = " + backend +
+             "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " + (dim == 2 ? "3" : "1") +
+             "\nend\nsubsection Material\n set Crystal c-axis = 1, 1, 0.5\nend\n"
+             "subsection Transport\n set Linear tolerance = 1e-12\n set Newton tolerance = 1e-11\nend\n"
+             "subsection Mechanics\n set Enable = true\n set Linear tolerance = 1e-12\n set Coupling tolerance = 1e-11\n"
+             " set Maximum coupling iterations = 60\nend\n"
+             "subsection Protocol\n set Steps = charge 2C for 4 min; rest 1 min\nend\n"
+             "subsection Output\n set Directory = " + directory + "\n set Write fields = false\nend\n";
     return "set Dimension = " + std::to_string(dim) + "\nset Linear algebra = " + backend +
            "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " +
            (dim == 2 ? "3" : "1") +
@@ -55,22 +64,29 @@ namespace
                           rel(p.state.mean_x, q.state.mean_x, q.state.mean_x),
                           rel(p.state.min_x, q.state.min_x, q.state.min_x),
                           rel(p.state.max_x, q.state.max_x, q.state.max_x)});
+        const auto &m = a[k].mechanics, &n = b[k].mechanics;
+        const double stress_scale = std::max(std::abs(n.max_principal_stress), 1.);
+        worst = std::max({worst, rel(m.max_principal_stress, n.max_principal_stress, stress_scale),
+                          rel(m.min_hydrostatic_stress, n.min_hydrostatic_stress, stress_scale),
+                          rel(m.volume_change, n.volume_change, std::max(std::abs(n.volume_change), 1e-12)),
+                          rel(m.elastic_energy, n.elastic_energy, std::max(std::abs(n.elastic_energy), 1e-300))});
       }
     return worst;
   }
 
   template <int dim>
-  void check_ranks(const std::string &backend)
+  void check_ranks(const std::string &backend, const bool mechanics = false)
   {
     const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
     ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u) << "run this test with 2 ranks";
-    const std::string tag = std::to_string(dim) + "d-" + backend;
-    const auto        parallel = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2"), MPI_COMM_WORLD);
+    const std::string tag = std::to_string(dim) + "d-" + backend + (mechanics ? "-mechanics" : "");
+    const auto parallel = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics), MPI_COMM_WORLD);
     double            difference = 0.;
     std::size_t       rows = 0;
     if (rank == 0)
       {
-        const auto serial = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1"), MPI_COMM_SELF);
+        const auto serial =
+          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics), MPI_COMM_SELF);
         difference        = relative_difference(parallel, serial);
         rows              = serial.size();
         std::cout << "  " << tag << ": " << parallel.size() << " steps on 2 ranks, " << rows
@@ -86,6 +102,9 @@ namespace
 TEST(RankAgreement, Disk2DTrilinos) { check_ranks<2>("Trilinos"); }
 TEST(RankAgreement, Disk2DPETSc) { check_ranks<2>("PETSc"); }
 TEST(RankAgreement, Sphere3DPETSc) { check_ranks<3>("PETSc"); }
+
+TEST(RankAgreement, ChemoMechanics2DTrilinos) { check_ranks<2>("Trilinos", true); }
+TEST(RankAgreement, ChemoMechanics3DPETSc) { check_ranks<3>("PETSc", true); }
 
 TEST(BackendAgreement, TrilinosAndPETScGiveTheSameHistory)
 {
