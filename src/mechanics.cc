@@ -42,8 +42,9 @@ namespace camfrac
     prm.declare_entry("Enable", "false", Patterns::Bool(),
                       "Solve the mechanics (stress from the chemical strain) together with Li transport.");
     prm.declare_entry("Polynomial degree", "0", Patterns::Integer(0, 2),
-                      "Degree of the vector Q_k displacement elements [-]: 1, 2, or 0 for the degree of the "
-                      "transport field. Degree transport + 1 gives optimal rates of the stress-coupled flux.");
+                      "Degree of the vector Q_k displacement elements [-]: 1, 2, or 0 for the concentration degree + 1 "
+                      "(at most 2). Concentration Q1 with displacement Q2 converges optimally; equal order loses one "
+                      "order in the stress-coupled flux (docs/verification.md).");
     prm.declare_entry("Stress-coupled diffusion", "true", Patterns::Bool(),
                       "Two-way coupling: the flux carries M grad(sigma : d eps_ch/dc) (docs/theory.md eq. (J)). "
                       "false: stress follows the concentration but does not act back (one-way).");

@@ -428,7 +428,7 @@ namespace camfrac
       if (mechanics_settings.enabled)
         {
           const unsigned int degree =
-            mechanics_settings.fe_degree == 0 ? transport_settings.fe_degree : mechanics_settings.fe_degree;
+            mechanics_settings.fe_degree == 0 ? std::min(transport_settings.fe_degree + 1, 2u) : mechanics_settings.fe_degree;
           mechanics = std::make_unique<MechanicsField<dim, LA>>(triangulation, mechanical_material, mechanics_settings,
                                                                 degree, &timer);
           mechanics->set_orientation(material.orientation);

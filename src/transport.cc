@@ -169,7 +169,10 @@ namespace camfrac
   void TransportField<dim, LA>::set_concentration(const Function<dim> &c)
   {
     VectorTools::interpolate(mapping, dof_handler, c, trial_owned);
-    constraints.distribute(trial_owned);
+    // (Dirichlet constraints are homogeneous, for the Newton updates: they
+    // must not overwrite the boundary values here.)
+    if (!dirichlet_concentration)
+      constraints.distribute(trial_owned);
     solution = trial_owned;
     trial    = trial_owned;
   }

@@ -89,7 +89,7 @@ namespace
     ts.fe_degree             = c_degree;
     ts.butler_volmer         = false;
     ts.initial_stoichiometry = 0.5;
-    ts.newton_tolerance      = 1e-12;
+    ts.newton_tolerance      = 1e-11;
     MechanicsSettings ms;
     ms.enabled            = true;
     ms.coupling_tolerance = 1e-12;
@@ -162,15 +162,20 @@ TEST(ManufacturedSolution, CoupledConcentrationQ1DisplacementQ2ConvergeOptimally
   const auto e = study(1, 2, 5);
   EXPECT_NEAR(rate(e, &Errors::c_l2), 2., 0.2);
   EXPECT_NEAR(rate(e, &Errors::c_h1), 1., 0.1);
-  EXPECT_NEAR(rate(e, &Errors::u_l2), 3., 0.3);
+  // u's L2 error is bounded by the eigenstrain error, i.e. by c's L2 error
+  // O(h^2): the optimal rate of the pair is 2 (its H1 rate, 2, is Q2-optimal).
+  EXPECT_NEAR(rate(e, &Errors::u_l2), 2., 0.2);
   EXPECT_NEAR(rate(e, &Errors::u_h1), 2., 0.2);
 }
 
 TEST(ManufacturedSolution, CoupledEqualOrderQ2)
 {
-  // Equal order: s = sigma : eps' is one order less accurate than u, which
-  // the projection passes on to the flux; reported, and c must still converge at >= 2 in L2.
+  // Equal order: s = sigma : eps' is one order less accurate than u and c,
+  // which the flux term passes on to c: c converges at 2 in L2 and ~0.9 in
+  // H1 instead of 3 and 2 (docs/verification.md). Hence the default
+  // displacement degree = concentration degree + 1 (at most 2).
   const auto e = study(2, 2, 4);
   EXPECT_GT(rate(e, &Errors::c_l2), 1.8);
+  EXPECT_GT(rate(e, &Errors::c_h1), 0.75);
   EXPECT_GT(rate(e, &Errors::u_h1), 1.8);
 }

@@ -32,7 +32,7 @@ namespace camfrac
   struct MechanicsSettings
   {
     bool         enabled = false;
-    /// Degree of the vector Q_k displacement elements, 1 or 2; 0: that of the transport field.
+    /// Degree of the vector Q_k displacement elements, 1 or 2; 0: concentration degree + 1, at most 2.
     unsigned int fe_degree = 0;
     /// Two-way coupling: the stress term of the chemical potential in the Li flux.
     bool         stress_coupled_diffusion = true;
