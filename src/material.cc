@@ -689,13 +689,13 @@ namespace camfrac
       prm.declare_entry("Elasticity model", "hexagonal", Selection("hexagonal|isotropic"),
                         "'hexagonal': the five single-crystal constants C11..C44 below, rotated by the crystal "
                         "orientation; 'isotropic': Young's modulus and Poisson's ratio.");
-      prm.declare_entry("C11", "2.64e11", Double(1e6), "Hexagonal stiffness C11 = C1111 in crystal axes (3 = c-axis) [Pa], >= 1e6. See data/presets for sources.");
-      prm.declare_entry("C12", "1.05e11", Double(-1e13), "Hexagonal stiffness C12 = C1122 [Pa].");
-      prm.declare_entry("C13", "0.66e11", Double(-1e13), "Hexagonal stiffness C13 = C1133 [Pa].");
-      prm.declare_entry("C33", "1.65e11", Double(1e6), "Hexagonal stiffness C33 = C3333 [Pa], >= 1e6.");
-      prm.declare_entry("C44", "0.52e11", Double(1e6), "Hexagonal stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = (C11 - C12)/2.");
-      prm.declare_entry("Young's modulus", "1.5e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6.");
-      prm.declare_entry("Poisson's ratio", "0.3", Double(-0.99, 0.49), "nu for 'Elasticity model = isotropic' [-], in [-0.99, 0.49].");
+      prm.declare_entry("C11", "2.251e11", Double(1e6), "Hexagonal stiffness C11 = C1111 in crystal axes (3 = c-axis) [Pa], >= 1e6. Default: a STAND-IN, the isotropic tensor of a LiCoO2 polycrystal (E = 191 GPa, nu = 0.24), since no single-crystal NMC constants were found (data/mechanics/elastic_constants.tsv).");
+      prm.declare_entry("C12", "7.11e10", Double(-1e13), "Hexagonal stiffness C12 = C1122 [Pa].");
+      prm.declare_entry("C13", "7.11e10", Double(-1e13), "Hexagonal stiffness C13 = C1133 [Pa].");
+      prm.declare_entry("C33", "2.251e11", Double(1e6), "Hexagonal stiffness C33 = C3333 [Pa], >= 1e6.");
+      prm.declare_entry("C44", "7.70e10", Double(1e6), "Hexagonal stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = (C11 - C12)/2.");
+      prm.declare_entry("Young's modulus", "1.91e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6.");
+      prm.declare_entry("Poisson's ratio", "0.24", Double(-0.99, 0.49), "nu for 'Elasticity model = isotropic' [-], in [-0.99, 0.49].");
       prm.declare_entry("Chemical strain model", "lattice", Selection("lattice|isotropic"),
                         "'lattice': eps_ch = R diag(eps_a, eps_a, eps_c) R^T from the lattice parameter table; "
                         "'isotropic': eps_ch = Omega (c - c_ref)/3 I with the partial molar volume below.");
@@ -704,9 +704,9 @@ namespace camfrac
                         "with equal x are averaged.");
       prm.declare_entry("Reference stoichiometry", "1.0", Double(0., 1.),
                         "x_ref, the stress-free state of the chemical strain [-], in [0,1]; default: pristine lithiated.");
-      prm.declare_entry("Partial molar volume", "1.3e-6", Double(-1e-3, 1e-3),
+      prm.declare_entry("Partial molar volume", "6.0e-7", Double(-1e-3, 1e-3),
                         "Omega for 'Chemical strain model = isotropic' [m^3/mol], |Omega| <= 1e-3: volumetric strain "
-                        "Omega (c - c_ref).");
+                        "Omega (c - c_ref). Default: the NMC811 secant over the usable window from the Maerker 2019 table (data/presets/NMC811.prm).");
     }
     prm.leave_subsection();
   }

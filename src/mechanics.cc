@@ -8,6 +8,7 @@
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/mechanics.h>
 
+#include <deal.II/base/qprojector.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -28,6 +29,7 @@
 #include <petscksp.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <type_traits>
 
@@ -280,7 +282,7 @@ namespace camfrac
         data.elliptic              = true;
         data.higher_order_elements = fe.degree > 1;
         data.smoother_sweeps       = 2;
-        data.aggregation_threshold = 0.02;
+        data.aggregation_threshold = 1e-4; // 0.02 doubled the iterations per refinement level
         Teuchos::ParameterList              parameters;
         std::unique_ptr<Epetra_MultiVector> unused;
         data.set_parameters(parameters, unused, stiffness_matrix);
@@ -710,6 +712,14 @@ namespace camfrac
     double max_principal = -std::numeric_limits<double>::max(), max_h = max_principal,
            min_h = std::numeric_limits<double>::max();
     double energy = 0., deformed = 0., volume = 0.;
+    double centre_stress = 0., centre_volume = 0., hoop = 0., area = 0.;
+    double radius = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const unsigned int v : cell->vertex_indices())
+          radius = std::max(radius, cell->vertex(v).norm());
+    radius = Utilities::MPI::max(radius, mpi_communicator);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -726,9 +736,42 @@ namespace camfrac
               max_h          = std::max(max_h, h);
               min_h          = std::min(min_h, h);
               energy += s.elastic_energy_density * fe_values.JxW(q);
+              if (evaluation_values->quadrature_point(q).norm() < 0.2 * radius)
+                {
+                  centre_stress += h * fe_values.JxW(q);
+                  centre_volume += fe_values.JxW(q);
+                }
               deformed += s.volume_ratio * fe_values.JxW(q);
               volume += fe_values.JxW(q);
             }
+          // Tangential normal stress on the surface, (tr_dim sigma - n.sigma.n)/(dim - 1).
+          for (const unsigned int f : cell->face_indices())
+            if (cell->face(f)->at_boundary())
+              {
+                const auto points = QProjector<dim>::project_to_face(ReferenceCells::get_hypercube<dim>(),
+                                                                     face_quadrature, f);
+                FEValues<dim> c_face(mapping, c.dof_handler->get_fe(), points, update_values);
+                FEFaceValues<dim> face_values(mapping, fe, face_quadrature, update_JxW_values | update_normal_vectors);
+                c_face.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                             cell->index(), c.dof_handler));
+                face_values.reinit(cell, f);
+                std::vector<double> c_surface(points.size());
+                c_face.get_function_values(*c.values, c_surface);
+                evaluate(cell, points, c_surface, states);
+                for (unsigned int q = 0; q < points.size(); ++q)
+                  {
+                    const auto  &n  = face_values.normal_vector(q);
+                    double       tr = 0., nsn = 0.;
+                    for (unsigned int i = 0; i < dim; ++i)
+                      {
+                        tr += states[q].stress[i][i];
+                        for (unsigned int j = 0; j < dim; ++j)
+                          nsn += n[i] * states[q].stress[i][j] * n[j];
+                      }
+                    hoop += (tr - nsn) / (dim - 1) * face_values.JxW(q);
+                    area += face_values.JxW(q);
+                  }
+              }
         }
     MechanicalSummary result;
     result.max_principal_stress   = Utilities::MPI::max(max_principal, mpi_communicator);
@@ -737,6 +780,9 @@ namespace camfrac
     result.elastic_energy         = Utilities::MPI::sum(energy, mpi_communicator);
     result.volume_change =
       Utilities::MPI::sum(deformed, mpi_communicator) / Utilities::MPI::sum(volume, mpi_communicator) - 1.;
+    result.surface_hoop_stress = Utilities::MPI::sum(hoop, mpi_communicator) / Utilities::MPI::sum(area, mpi_communicator);
+    const double v0 = Utilities::MPI::sum(centre_volume, mpi_communicator);
+    result.center_hydrostatic_stress = v0 > 0. ? Utilities::MPI::sum(centre_stress, mpi_communicator) / v0 : 0.;
     return result;
   }
 

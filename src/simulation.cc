@@ -135,7 +135,8 @@ namespace camfrac
   {
     return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
            "protocol_step,cycle,lithium_mol,max_principal_stress_Pa,max_hydrostatic_stress_Pa,"
-           "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations";
+           "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
+           "center_hydrostatic_stress_Pa";
   }
 
   std::string HistoryWriter::format(const HistoryRow &row)
@@ -148,7 +149,8 @@ namespace camfrac
         << s.linear_iterations << ',' << s.protocol_step << ',' << s.cycle << ',' << s.state.lithium_mol;
     const auto &m = row.mechanics;
     out << ',' << m.max_principal_stress << ',' << m.max_hydrostatic_stress << ',' << m.min_hydrostatic_stress << ','
-        << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations;
+        << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations << ',' << m.surface_hoop_stress << ','
+        << m.center_hydrostatic_stress;
     return out.str();
   }
 

@@ -46,6 +46,8 @@ namespace camfrac
     double       min_hydrostatic_stress = 0.; ///< [Pa]
     double       elastic_energy = 0.;         ///< [J] (per metre of thickness in 2D)
     double       volume_change = 0.;          ///< particle Delta V / V (area change in 2D) [-]
+    double       surface_hoop_stress = 0.;    ///< surface average of the tangential normal stress [Pa]
+    double       center_hydrostatic_stress = 0.; ///< mean sigma_h within 0.2 R of the centre [Pa]
     unsigned int coupling_iterations = 0;
     unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
   };

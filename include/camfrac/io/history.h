@@ -26,7 +26,8 @@ namespace camfrac
    * step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,
    * newton_iterations,linear_iterations,protocol_step,cycle,lithium_mol,
    * max_principal_stress_Pa,max_hydrostatic_stress_Pa,min_hydrostatic_stress_Pa,
-   * elastic_energy_J,volume_change,coupling_iterations
+   * elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,
+   * center_hydrostatic_stress_Pa
    */
   class HistoryWriter
   {
