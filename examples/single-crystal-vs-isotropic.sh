@@ -9,7 +9,7 @@ build="${1:-$here/../build}"
 cd "$here"
 for rate in 1C 3C; do
   for model in lattice isotropic; do
-    prm="output-sc-$model-$rate.prm"
+    prm="$(mktemp -d)/sc-$model-$rate.prm"
     sed -e "s/charge 1C until/charge $rate until/" \
         -e "s/set Directory             = output-single-crystal-2d/set Directory = output-sc-$model-$rate/" \
         -e "s/  set Crystal c-axis  = 1, 0, 0/  set Crystal c-axis  = 1, 0, 0\n  set Chemical strain model = $model/" \
@@ -18,4 +18,5 @@ for rate in 1C 3C; do
     echo "done: $model $rate"
   done
 done
-python3 "$here/plot-single-crystal.py" "$here" "$here/../docs/images/single-crystal-stress.png"
+PYTHON=python3; [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import matplotlib" 2>/dev/null && PYTHON=/usr/bin/python3
+"$PYTHON" "$here/plot-single-crystal.py" "$here" "$here/../docs/images/single-crystal-stress.png"

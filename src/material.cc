@@ -702,6 +702,10 @@ namespace camfrac
       prm.declare_entry("Lattice parameter file", "lattice/NMC811_Maerker2019.tsv", dealii::Patterns::Anything(),
                         "Table with columns x_Li, a_A, c_A (lattice parameters, any length unit); PCHIP in x. Rows "
                         "with equal x are averaged.");
+      prm.declare_entry("Lattice smoothing width", "0.02", Double(0., 0.5),
+                        "Width w [-] in x of the Gaussian local-linear smoothing applied to the lattice table before "
+                        "PCHIP interpolation, in [0, 0.5]; 0 interpolates the raw points. Scatter in operando data "
+                        "otherwise gives curvature spikes in eps_ch(x), which enter the stress-coupled flux.");
       prm.declare_entry("Reference stoichiometry", "1.0", Double(0., 1.),
                         "x_ref, the stress-free state of the chemical strain [-], in [0,1]; default: pristine lithiated.");
       prm.declare_entry("Partial molar volume", "6.0e-7", Double(-1e-3, 1e-3),
@@ -724,6 +728,7 @@ namespace camfrac
     const double x_ref   = prm.get_double("Reference stoichiometry");
     const double omega   = prm.get_double("Partial molar volume");
     const std::string lattice_file = prm.get("Lattice parameter file");
+    const double      smoothing_width = prm.get_double("Lattice smoothing width");
     prm.leave_subsection();
 
     if (hexagonal)
@@ -765,6 +770,30 @@ namespace camfrac
       {
         as[k] /= counts[k];
         cs[k] /= counts[k];
+      }
+    // Smoothing: operando tables carry scatter, and PCHIP through scattered
+    // points has curvature spikes; d^2 eps/dx^2 enters the stress-coupled
+    // flux (docs/theory.md §7). Local linear regression with a Gaussian
+    // kernel of width w (no bias for linear trends, also at the table ends).
+    if (smoothing_width > 0.)
+      {
+        std::vector<double> a_smooth(xs.size()), c_smooth(xs.size());
+        for (std::size_t i = 0; i < xs.size(); ++i)
+          {
+            double s0 = 0., s1 = 0., s2 = 0., ta0 = 0., ta1 = 0., tc0 = 0., tc1 = 0.;
+            for (std::size_t j = 0; j < xs.size(); ++j)
+              {
+                const double d = xs[j] - xs[i], w = std::exp(-0.5 * d * d / (smoothing_width * smoothing_width));
+                s0 += w, s1 += w * d, s2 += w * d * d;
+                ta0 += w * as[j], ta1 += w * d * as[j];
+                tc0 += w * cs[j], tc1 += w * d * cs[j];
+              }
+            const double det = s0 * s2 - s1 * s1;
+            a_smooth[i]      = (s2 * ta0 - s1 * ta1) / det;
+            c_smooth[i]      = (s2 * tc0 - s1 * tc1) / det;
+          }
+        as = a_smooth;
+        cs = c_smooth;
       }
     try
       {

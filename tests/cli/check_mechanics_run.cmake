@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs COMMAND (|-separated) in WORKDIR and checks the chemo-mechanical
+# outputs of tests/cli/inputs/preset_mechanics.prm.
+string(REPLACE "|" ";" command "${COMMAND}")
+execute_process(COMMAND ${command} WORKING_DIRECTORY ${WORKDIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "run failed (${rc}): ${out}${err}")
+endif()
+set(dir ${WORKDIR}/output-preset-mechanics)
+foreach(f history.csv run.prm mechanics.xdmf fields.xdmf)
+  if(NOT EXISTS ${dir}/${f})
+    message(FATAL_ERROR "missing ${f}")
+  endif()
+endforeach()
+file(STRINGS ${dir}/history.csv history)
+list(GET history 0 header)
+foreach(column max_principal_stress_Pa max_hydrostatic_stress_Pa min_hydrostatic_stress_Pa elastic_energy_J
+        volume_change coupling_iterations)
+  if(NOT header MATCHES "(^|,)${column}(,|$)")
+    message(FATAL_ERROR "history.csv lacks column ${column}: ${header}")
+  endif()
+endforeach()
+# The preset applied (run.prm records the NMC622 OCP table) and the override won.
+file(READ ${dir}/run.prm run_prm)
+if(NOT run_prm MATCHES "NMC622_Verbrugge2017_MSMR_ocp.tsv")
+  message(FATAL_ERROR "run.prm does not show the NMC622 preset")
+endif()
+if(NOT run_prm MATCHES "set Crystal c-axis[ ]*= 1, 1, 0")
+  message(FATAL_ERROR "run.prm lacks the override of the preset")
+endif()
+# Stress is nonzero and coupling iterated.
+list(GET history -1 last)
+string(REPLACE "," ";" fields "${last}")
+list(GET fields 14 max_principal)
+list(GET fields 19 coupling)
+if(max_principal EQUAL 0 OR coupling LESS 2)
+  message(FATAL_ERROR "no stress or no coupling iterations in the last row: ${last}")
+endif()
