@@ -5,6 +5,7 @@
 // PETSc and Trilinos backends. Equations: docs/theory.md §6.
 
 #include <camfrac/io/errors.h>
+#include <camfrac/io/field_output.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/mechanics.h>
 
@@ -882,24 +883,7 @@ namespace camfrac
     data_out.add_data_vector(subdomain, "mpi_rank");
     data_out.build_patches(mapping, fe.degree);
 
-    DataOutBase::DataOutFilter filter(DataOutBase::DataOutFilterFlags(false, true));
-    data_out.write_filtered_data(filter);
-    const std::string h5_name = "mechanics-" + Utilities::int_to_string(index, 5) + ".h5";
-    data_out.write_hdf5_parallel(filter, directory + "/" + h5_name, mpi_communicator);
-    xdmf_entries.push_back(data_out.create_xdmf_entry(filter, h5_name, time, mpi_communicator));
-    const std::string xdmf = directory + "/mechanics.xdmf";
-    data_out.write_xdmf_file(xdmf_entries, xdmf + ".tmp", mpi_communicator);
-    std::string problem;
-    if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-      {
-        std::error_code error;
-        std::filesystem::rename(xdmf + ".tmp", xdmf, error);
-        if (error)
-          problem = "cannot write '" + xdmf + "': " + error.message();
-      }
-    problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
-    if (!problem.empty())
-      throw InputError(problem);
+    write_fields_xdmf(data_out, directory, "mechanics", index, time, false, xdmf_entries, mpi_communicator);
   }
 
   template class MechanicsField<2, PETScBackend>;

@@ -6,6 +6,7 @@
 // Equations: docs/theory.md §2–4.
 
 #include <camfrac/io/errors.h>
+#include <camfrac/io/field_output.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/butler_volmer.h>
 #include <camfrac/physics/transport.h>
@@ -745,25 +746,7 @@ namespace camfrac
     data_out.add_data_vector(subdomain, "mpi_rank");
     data_out.build_patches(mapping, fe.degree);
 
-    DataOutBase::DataOutFilter filter(DataOutBase::DataOutFilterFlags(true, true));
-    data_out.write_filtered_data(filter);
-    const std::string h5_name = "fields-" + Utilities::int_to_string(index, 5) + ".h5";
-    data_out.write_hdf5_parallel(filter, directory + "/" + h5_name, mpi_communicator);
-    xdmf_entries.push_back(data_out.create_xdmf_entry(filter, h5_name, time, mpi_communicator));
-    // Write the index atomically so that a killed run never leaves a broken file.
-    const std::string xdmf = directory + "/fields.xdmf";
-    data_out.write_xdmf_file(xdmf_entries, xdmf + ".tmp", mpi_communicator);
-    std::string problem;
-    if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
-      {
-        std::error_code error;
-        std::filesystem::rename(xdmf + ".tmp", xdmf, error);
-        if (error)
-          problem = "cannot write '" + xdmf + "': " + error.message();
-      }
-    problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
-    if (!problem.empty())
-      throw InputError(problem);
+    write_fields_xdmf(data_out, directory, "fields", index, time, true, xdmf_entries, mpi_communicator);
   }
 
   template class TransportField<2, PETScBackend>;
