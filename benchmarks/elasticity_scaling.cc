@@ -4,7 +4,7 @@
 // one backend and the ranks it is run on.
 //
 //   mpirun -np N elasticity_scaling --backend Trilinos|PETSc --degree 1
-//          --refinements 2,3,4,5 [--inner 0.6]
+//          --refinements 2,3,4,5 [--inner 0.45 [--only-inner 1]]
 //
 // The load is the chemical strain of a parabolic Li profile (NMC811 lattice
 // table, hexagonal stiffness, tilted crystal). With --inner f the finest mesh
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
   std::string               backend = "Trilinos";
   unsigned int              degree  = 1;
   double                    inner   = 0.;
+  bool                      only_inner = false;
   std::vector<unsigned int> refinements = {2, 3, 4};
   for (int k = 1; k + 1 < argc; k += 2)
     {
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
         degree = std::stoi(value);
       else if (key == "--inner")
         inner = std::stod(value);
+      else if (key == "--only-inner")
+        only_inner = value == "1";
       else if (key == "--refinements")
         {
           refinements.clear();
@@ -117,6 +120,8 @@ int main(int argc, char **argv)
     std::cout << "backend,ranks,degree,refinements,cells,dofs,setup_s,solve_s,iterations,solve_per_dof_us" << std::endl;
   for (const unsigned int r : refinements)
     {
+      if (only_inner)
+        break;
       if (backend == "PETSc")
         run<PETScBackend>(backend, degree, r, 0.);
       else
