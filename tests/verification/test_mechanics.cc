@@ -197,3 +197,26 @@ TEST(Mechanics, SlowlyChargedNMC811SingleCrystalVolumeChange)
   const auto [ea, ec] = p.mechanical_material.principal_chemical_strain(0.12);
   EXPECT_NEAR((1. + ea) * (1. + ea) * (1. + ec) - 1., -0.053, 0.002); // the table's own figure
 }
+
+TEST(Mechanics, ExternalPressureGivesUniformHydrostaticStress)
+{
+  // A free sphere under a uniform surface pressure p: sigma = -p I exactly
+  // (self-equilibrated load, no eigenstrain), Delta V/V = (1 - p/(3K))^3 - 1.
+  for (const unsigned int degree : {1u, 2u})
+    {
+      CoupledParticle<3, TrilinosBackend> p(1e-6, 1, degree);
+      p.mechanics_settings.external_pressure = 1e8;
+      p.mechanics_settings.direct_solver     = true;
+      p.setup();
+      const double deviation = p.max_over_points([](const MaterialPointState &s) {
+        return (s.stress + 1e8 * dealii::unit_symmetric_tensor<3>()).norm();
+      });
+      const double K = 1e11 / (3. * (1. - 2. * 0.3));
+      const double expected = std::pow(1. - 1e8 / (3. * K), 3) - 1.;
+      const double actual   = p.mechanics->summary(p.model->concentration_view()).volume_change;
+      std::cout << "  pressure 100 MPa, Q" << degree << ": max |sigma + p I| / p = " << deviation / 1e8
+                << ", Delta V/V = " << actual << " (exact " << expected << ")" << std::endl;
+      EXPECT_LT(deviation / 1e8, 1e-8);
+      EXPECT_NEAR(actual / expected, 1., 1e-8);
+    }
+}
