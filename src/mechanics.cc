@@ -180,7 +180,7 @@ namespace camfrac
   template <int dim, typename LA>
   MechanicsField<dim, LA>::~MechanicsField()
   {
-    evaluation_values.reset();
+    evaluation_values.clear();
     linear_solver.reset();
     dof_handler.clear();
   }
@@ -662,10 +662,19 @@ namespace camfrac
                                          const std::vector<double>                              &c_values,
                                          std::vector<MaterialPointState>                        &states) const
   {
-    if (!evaluation_values || evaluation_values->get_quadrature().get_points() != quadrature.get_points())
-      evaluation_values =
-        std::make_unique<FEValues<dim>>(mapping, fe, quadrature, update_gradients | update_quadrature_points);
-    FEValues<dim> &fe_values = *evaluation_values;
+    // One FEValues per distinct point set (the volume quadrature and the
+    // few face projections a caller cycles through), built on first use.
+    FEValues<dim> *cached = nullptr;
+    for (const auto &values : evaluation_values)
+      if (values->get_quadrature().get_points() == quadrature.get_points())
+        cached = values.get();
+    if (cached == nullptr)
+      {
+        evaluation_values.push_back(
+          std::make_unique<FEValues<dim>>(mapping, fe, quadrature, update_gradients | update_quadrature_points));
+        cached = evaluation_values.back().get();
+      }
+    FEValues<dim> &fe_values = *cached;
     const typename DoFHandler<dim>::active_cell_iterator cell(&triangulation, tria_cell->level(), tria_cell->index(),
                                                               &dof_handler);
     fe_values.reinit(cell);
@@ -706,7 +715,7 @@ namespace camfrac
   MechanicalSummary MechanicsField<dim, LA>::summary(const ConcentrationView &c) const
   {
     const QGauss<dim> quadrature(fe.degree + 1);
-    FEValues<dim>     fe_values(mapping, fe, quadrature, update_JxW_values);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_JxW_values | update_quadrature_points);
     FEValues<dim>     c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
     std::vector<double>             c_values(quadrature.size());
     std::vector<MaterialPointState> states;
@@ -721,6 +730,16 @@ namespace camfrac
           radius = std::max(radius, cell->vertex(v).norm());
     radius = Utilities::MPI::max(radius, mpi_communicator);
     const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    // Face points as cell quadratures, one per face number, built once.
+    std::vector<Quadrature<dim>>                face_points;
+    std::vector<std::unique_ptr<FEValues<dim>>> c_face_values;
+    for (const unsigned int f : GeometryInfo<dim>::face_indices())
+      {
+        face_points.push_back(QProjector<dim>::project_to_face(ReferenceCells::get_hypercube<dim>(), face_quadrature, f));
+        c_face_values.push_back(
+          std::make_unique<FEValues<dim>>(mapping, c.dof_handler->get_fe(), face_points.back(), update_values));
+      }
+    FEFaceValues<dim> face_values(mapping, fe, face_quadrature, update_JxW_values | update_normal_vectors);
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -737,7 +756,7 @@ namespace camfrac
               max_h          = std::max(max_h, h);
               min_h          = std::min(min_h, h);
               energy += s.elastic_energy_density * fe_values.JxW(q);
-              if (evaluation_values->quadrature_point(q).norm() < 0.2 * radius)
+              if (fe_values.quadrature_point(q).norm() < 0.2 * radius)
                 {
                   centre_stress += h * fe_values.JxW(q);
                   centre_volume += fe_values.JxW(q);
@@ -749,10 +768,8 @@ namespace camfrac
           for (const unsigned int f : cell->face_indices())
             if (cell->face(f)->at_boundary())
               {
-                const auto points = QProjector<dim>::project_to_face(ReferenceCells::get_hypercube<dim>(),
-                                                                     face_quadrature, f);
-                FEValues<dim> c_face(mapping, c.dof_handler->get_fe(), points, update_values);
-                FEFaceValues<dim> face_values(mapping, fe, face_quadrature, update_JxW_values | update_normal_vectors);
+                const Quadrature<dim> &points = face_points[f];
+                FEValues<dim>         &c_face = *c_face_values[f];
                 c_face.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
                                                                              cell->index(), c.dof_handler));
                 face_values.reinit(cell, f);

@@ -176,8 +176,8 @@ namespace camfrac
 
     class Solver;
     std::unique_ptr<Solver> linear_solver;
-    // FEValues reused by evaluate() while the quadrature does not change.
-    mutable std::unique_ptr<dealii::FEValues<dim>> evaluation_values;
+    // FEValues reused by evaluate(), one per distinct set of points.
+    mutable std::vector<std::unique_ptr<dealii::FEValues<dim>>> evaluation_values;
 
     dealii::Tensor<2, 3>          rotation_at(const dealii::Point<dim> &p) const;
     dealii::SymmetricTensor<4, 3> stiffness_at(const dealii::Point<dim> &p) const;
