@@ -60,6 +60,10 @@ namespace camfrac
     projection_constraints.clear();
     projection_constraints.reinit(relevant);
     DoFTools::make_hanging_node_constraints(dof_handler, projection_constraints);
+    // s and L live on the particle only (zero outside, in coating and matrix).
+    for (const auto i : transport.dofs_outside_particle())
+      if (!projection_constraints.is_constrained(i))
+        projection_constraints.add_line(i);
     projection_constraints.close();
 
     DynamicSparsityPattern dsp(relevant);
@@ -73,7 +77,7 @@ namespace camfrac
     FullMatrix<double> cell_matrix(fe.n_dofs_per_cell(), fe.n_dofs_per_cell());
     std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+      if (cell->is_locally_owned() && transport.stores_lithium(cell))
         {
           fe_values.reinit(cell);
           cell_matrix = 0.;
@@ -85,6 +89,14 @@ namespace camfrac
           projection_constraints.distribute_local_to_global(cell_matrix, dofs, mass_matrix);
         }
     mass_matrix.compress(VectorOperation::add);
+    // Empty rows outside the particle get a unit diagonal (the values are constrained to 0).
+    if (Utilities::MPI::max(transport.dofs_outside_particle().n_elements(), communicator) > 0)
+      {
+        for (const auto i : transport.dofs_outside_particle())
+          if (owned.is_element(i))
+            mass_matrix.set(i, i, 1.);
+        mass_matrix.compress(VectorOperation::insert);
+      }
 
     for (Vector *v : {&potential, &stabilisation, &reference, &accepted_potential, &accepted_stabilisation})
       v->reinit(owned, relevant, communicator);
@@ -121,7 +133,7 @@ namespace camfrac
     dealii::Vector<double>               rhs_s(n), rhs_l(n);
     Vector b_s(owned, communicator), b_l(owned, communicator);
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+      if (cell->is_locally_owned() && transport.stores_lithium(cell))
         {
           fe_values.reinit(cell);
           fe_values.get_function_values(c, c_values);

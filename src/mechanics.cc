@@ -6,6 +6,7 @@
 
 #include <camfrac/io/errors.h>
 #include <camfrac/io/field_output.h>
+#include <camfrac/material/orientation.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/mechanics.h>
 
@@ -24,6 +25,7 @@
 #include <deal.II/lac/trilinos_precondition.h>
 #include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
 #include <Teuchos_ParameterList.hpp>
@@ -32,6 +34,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
 #include <type_traits>
 
 namespace camfrac
@@ -211,17 +216,76 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  Tensor<2, 3> MechanicsField<dim, LA>::rotation_at(const Point<dim> &p) const
+  typename MechanicsField<dim, LA>::LocalMaterial
+  MechanicsField<dim, LA>::compute_local_material(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                  const Point<dim>                                         &p) const
   {
-    return orientation_function ? orientation_function(p) : uniform_rotation;
+    LocalMaterial local;
+    if (material_field)
+      {
+        local.point     = material_field->point(cell, p);
+        local.stiffness = material_field->stiffness(local.point);
+      }
+    else
+      {
+        local.point.rotation = orientation_function ? orientation_function(p) : uniform_rotation;
+        local.stiffness      = orientation_function ? material.stiffness(local.point.rotation) : uniform_stiffness;
+      }
+    return local;
   }
 
   template <int dim, typename LA>
-  SymmetricTensor<4, 3> MechanicsField<dim, LA>::stiffness_at(const Point<dim> &p) const
+  const typename MechanicsField<dim, LA>::LocalMaterial &
+  MechanicsField<dim, LA>::local_material(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                          const FEValues<dim>                                      &fe_values,
+                                          const unsigned int                                        q) const
   {
-    return orientation_function ? material.stiffness(orientation_function(p)) : uniform_stiffness;
+    const auto &points = fe_values.get_quadrature().get_points();
+    if (!material_field && !orientation_function)
+      {
+        uncached_material = compute_local_material(cell, fe_values.quadrature_point(q));
+        return uncached_material;
+      }
+    MaterialCache *cache = nullptr;
+    for (auto &candidate : material_caches)
+      if (candidate.reference_points == points)
+        cache = &candidate;
+    if (cache == nullptr && material_caches.size() < 3)
+      {
+        material_caches.emplace_back();
+        cache                   = &material_caches.back();
+        cache->reference_points = points;
+        cache->values.resize(triangulation.n_active_cells() * points.size());
+        cache->filled.assign(cache->values.size(), false);
+      }
+    if (cache == nullptr)
+      {
+        uncached_material = compute_local_material(cell, fe_values.quadrature_point(q));
+        return uncached_material;
+      }
+    const std::size_t index = cell->active_cell_index() * points.size() + q;
+    if (!cache->filled[index])
+      {
+        cache->values[index] = compute_local_material(cell, fe_values.quadrature_point(q));
+        cache->filled[index] = true;
+      }
+    return cache->values[index];
   }
 
+  template <int dim, typename LA>
+  SymmetricTensor<2, 3> MechanicsField<dim, LA>::chemical_strain_at(const LocalMaterial &local, const double c) const
+  {
+    return material_field ? material_field->chemical_strain(local.point, c) :
+                            material.chemical_strain(c, local.point.rotation);
+  }
+
+  template <int dim, typename LA>
+  SymmetricTensor<2, 3> MechanicsField<dim, LA>::chemical_strain_derivative_at(const LocalMaterial &local,
+                                                                               const double         c) const
+  {
+    return material_field ? material_field->chemical_strain_derivative(local.point, c) :
+                            material.chemical_strain_derivative(c, local.point.rotation);
+  }
 
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::setup()
@@ -230,6 +294,7 @@ namespace camfrac
     if (timer != nullptr)
       scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
     uniform_stiffness = material.stiffness(uniform_rotation);
+    material_caches.clear();
     {
       // Eshelby tensor S of a sphere (3D) or of a circular cylinder along z
       // (2D plane strain) in the isotropic-equivalent solid (Mura 1987, §11).
@@ -436,7 +501,7 @@ namespace camfrac
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const SymmetricTensor<4, 3> C = stiffness_at(fe_values.quadrature_point(q));
+              const SymmetricTensor<4, 3> &C = local_material(cell, fe_values, q).stiffness;
               for (unsigned int i = 0; i < n; ++i)
                 {
                   strain[i]          = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
@@ -494,9 +559,9 @@ namespace camfrac
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const Point<dim>            &p  = fe_values.quadrature_point(q);
-              const SymmetricTensor<4, 3>  C  = stiffness_at(p);
-              const SymmetricTensor<2, 3>  eigenstress = C * material.chemical_strain(c_values[q], rotation_at(p));
+              const LocalMaterial         &local = local_material(cell, fe_values, q);
+              const SymmetricTensor<4, 3> &C     = local.stiffness;
+              const SymmetricTensor<2, 3>  eigenstress = C * chemical_strain_at(local, c_values[q]);
               const double                 JxW = fe_values.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
                 {
@@ -683,13 +748,12 @@ namespace camfrac
     states.resize(quadrature.size());
     for (unsigned int q = 0; q < quadrature.size(); ++q)
       {
-        const Point<dim>  &p = fe_values.quadrature_point(q);
-        const Tensor<2, 3> R = rotation_at(p);
-        auto              &s = states[q];
-        s.chemical_strain      = material.chemical_strain(c_values[q], R);
-        s.chemical_strain_rate = material.chemical_strain_derivative(c_values[q], R);
+        const LocalMaterial &local = local_material(tria_cell, fe_values, q);
+        auto                &s     = states[q];
+        s.chemical_strain      = chemical_strain_at(local, c_values[q]);
+        s.chemical_strain_rate = chemical_strain_derivative_at(local, c_values[q]);
         const SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
-        s.stress                 = stiffness_at(p) * elastic_strain;
+        s.stress                 = local.stiffness * elastic_strain;
         s.elastic_energy_density = 0.5 * (s.stress * elastic_strain);
         s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
         // L: the Eshelby estimate eps' : C_iso : (I - S) : eps' of -ds/dc
@@ -701,11 +765,11 @@ namespace camfrac
         // exact (central difference); L stays >= 0 so that the transport
         // operator keeps its ellipticity.
         const double h         = 1e-4 * material.maximum_concentration;
-        const auto   curvature = (material.chemical_strain_derivative(c_values[q] + h, R) -
-                                material.chemical_strain_derivative(c_values[q] - h, R)) / (2. * h);
+        const auto   curvature = (chemical_strain_derivative_at(local, c_values[q] + h) -
+                                chemical_strain_derivative_at(local, c_values[q] - h)) / (2. * h);
         s.split_stiffness =
           std::max(std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
-                            0.5 * (s.chemical_strain_rate * (stiffness_at(p) * s.chemical_strain_rate))) -
+                            0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -
                      s.stress * curvature,
                    0.);
       }
@@ -723,9 +787,10 @@ namespace camfrac
            min_h = std::numeric_limits<double>::max();
     double energy = 0., deformed = 0., volume = 0.;
     double centre_stress = 0., centre_volume = 0., hoop = 0., area = 0.;
+    double max_gb_stress = -std::numeric_limits<double>::max(), misorientation = 0., band_volume = 0.;
     double radius = 0.;
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+      if (cell->is_locally_owned() && stores_lithium(cell))
         for (const unsigned int v : cell->vertex_indices())
           radius = std::max(radius, cell->vertex(v).norm());
     radius = Utilities::MPI::max(radius, mpi_communicator);
@@ -751,6 +816,14 @@ namespace camfrac
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const auto &s = states[q];
+              if (const auto band = grain_boundary_point(cell, fe_values, q, s.stress))
+                {
+                  max_gb_stress = std::max(max_gb_stress, band->first);
+                  misorientation += band->second * fe_values.JxW(q);
+                  band_volume += fe_values.JxW(q);
+                }
+              if (!stores_lithium(cell))
+                continue;
               max_principal = std::max(max_principal, eigenvalues(s.stress)[0]);
               const double h = trace(s.stress) / 3.;
               max_h          = std::max(max_h, h);
@@ -766,7 +839,7 @@ namespace camfrac
             }
           // Tangential normal stress on the surface, (tr_dim sigma - n.sigma.n)/(dim - 1).
           for (const unsigned int f : cell->face_indices())
-            if (cell->face(f)->at_boundary())
+            if (stores_lithium(cell) && (cell->face(f)->at_boundary() || !stores_lithium(cell->neighbor(f))))
               {
                 const Quadrature<dim> &points = face_points[f];
                 FEValues<dim>         &c_face = *c_face_values[f];
@@ -801,8 +874,129 @@ namespace camfrac
     result.surface_hoop_stress = Utilities::MPI::sum(hoop, mpi_communicator) / Utilities::MPI::sum(area, mpi_communicator);
     const double v0 = Utilities::MPI::sum(centre_volume, mpi_communicator);
     result.center_hydrostatic_stress = v0 > 0. ? Utilities::MPI::sum(centre_stress, mpi_communicator) / v0 : 0.;
+    const double band = Utilities::MPI::sum(band_volume, mpi_communicator);
+    if (band > 0.)
+      {
+        result.max_gb_normal_stress = Utilities::MPI::max(max_gb_stress, mpi_communicator);
+        result.mean_misorientation  = Utilities::MPI::sum(misorientation, mpi_communicator) / band * 180. / M_PI;
+      }
     return result;
   }
+
+  template <int dim, typename LA>
+  std::optional<std::pair<double, double>>
+  MechanicsField<dim, LA>::grain_boundary_point(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                const FEValues<dim>                                      &fe_values,
+                                                const unsigned int                                        q,
+                                                const SymmetricTensor<2, 3>                              &stress) const
+  {
+    if (!material_field || !material_field->microstructure().is_polycrystal() || !stores_lithium(cell))
+      return std::nullopt;
+    const MaterialPoint &point = local_material(cell, fe_values, q).point;
+    if (point.grain.neighbour_grain == point.grain.grain ||
+        !(point.grain.boundary_distance <= material_field->microstructure().boundary_half_width()))
+      return std::nullopt;
+    const Tensor<1, 3> &n = point.grain.boundary_normal;
+    return std::make_pair(n * (stress * n), hexagonal_misorientation_angle(point.rotation, point.neighbour_rotation));
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::write_grain_boundary_samples(const ConcentrationView &c,
+                                                             const std::string       &directory,
+                                                             const unsigned int       index) const
+  {
+    if (!material_field || !material_field->microstructure().is_polycrystal())
+      return;
+    const QGauss<dim>   quadrature(fe.degree + 1);
+    FEValues<dim>       fe_values(mapping, fe, quadrature, update_quadrature_points | update_JxW_values);
+    FEValues<dim>       c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    std::vector<double> c_values(quadrature.size()), rows;
+    std::vector<MaterialPointState> states;
+    const unsigned int              n_columns = 9;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          fe_values.reinit(cell);
+          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_fe_values.get_function_values(*c.values, c_values);
+          evaluate(cell, quadrature, c_values, states);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            if (const auto band = grain_boundary_point(cell, fe_values, q, states[q].stress))
+              {
+                const auto  &point = local_material(cell, fe_values, q).point;
+                const auto  &x     = fe_values.quadrature_point(q);
+                rows.insert(rows.end(), {x[0], x[1], dim == 3 ? x[dim - 1] : 0., double(point.grain.grain),
+                                         double(point.grain.neighbour_grain), band->second * 180. / M_PI,
+                                         point.grain.boundary_distance, band->first, fe_values.JxW(q)});
+              }
+        }
+    const auto gathered = Utilities::MPI::gather(mpi_communicator, rows, 0);
+    if (Utilities::MPI::this_mpi_process(mpi_communicator) != 0)
+      return;
+    std::ostringstream name;
+    name << "gb_stress-" << std::setw(5) << std::setfill('0') << index << ".csv";
+    const std::filesystem::path final_path = std::filesystem::path(directory) / name.str();
+    const std::filesystem::path temporary  = final_path.string() + ".tmp";
+    {
+      std::ofstream out(temporary);
+      out << "# grain-boundary band points: position [m], grains, misorientation [deg] (hexagonal symmetry), "
+             "distance to the boundary [m], normal stress n.sigma.n [Pa], volume weight [m^3 or m^2]\n";
+      out << "x,y,z,grain,neighbour_grain,misorientation_deg,boundary_distance_m,normal_stress_Pa,weight\n";
+      out << std::setprecision(10);
+      for (const auto &part : gathered)
+        for (std::size_t r = 0; r + n_columns <= part.size(); r += n_columns)
+          for (unsigned int k = 0; k < n_columns; ++k)
+            out << part[r + k] << (k + 1 < n_columns ? ',' : '\n');
+      if (!out)
+        throw InputError("cannot write '" + temporary.string() + "'");
+    }
+    std::filesystem::rename(temporary, final_path);
+  }
+
+  namespace
+  {
+    // Microstructure fields evaluated exactly at the output points: grain id,
+    // distance to the nearest grain boundary, the crystal c-axis, the region
+    // (0 particle, 1 coating, 2 matrix) and the shell fraction.
+    template <int dim>
+    class MicrostructureOutput : public DataPostprocessor<dim>
+    {
+    public:
+      explicit MicrostructureOutput(const MaterialField<dim> &field)
+        : field(field)
+      {}
+
+      void evaluate_vector_field(const DataPostprocessorInputs::Vector<dim> &inputs,
+                                 std::vector<dealii::Vector<double>>      &computed) const override
+      {
+        const auto cell = inputs.template get_cell<dim>();
+        const typename Triangulation<dim>::active_cell_iterator tria_cell(&cell->get_triangulation(), cell->level(),
+                                                                          cell->index());
+        for (unsigned int p = 0; p < inputs.evaluation_points.size(); ++p)
+          {
+            const MaterialPoint point = field.point(tria_cell, inputs.evaluation_points[p]);
+            computed[p](0)            = point.grain.grain;
+            computed[p](1) = std::isfinite(point.grain.boundary_distance) ? point.grain.boundary_distance : -1.;
+            for (unsigned int i = 0; i < 3; ++i)
+              computed[p](2 + i) = point.rotation[i][2];
+            computed[p](5) = static_cast<double>(point.region);
+            computed[p](6) = point.shell_fraction;
+          }
+      }
+
+      std::vector<std::string> get_names() const override
+      {
+        return {"grain_id", "grain_boundary_distance", "c_axis_x", "c_axis_y", "c_axis_z", "material_id",
+                "shell_fraction"};
+      }
+
+      UpdateFlags get_needed_update_flags() const override { return update_quadrature_points; }
+
+    private:
+      const MaterialField<dim> &field;
+    };
+  } // namespace
 
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::write_fields(const ConcentrationView &c,
@@ -898,9 +1092,16 @@ namespace camfrac
     dealii::Vector<float> subdomain(triangulation.n_active_cells());
     subdomain = static_cast<float>(triangulation.locally_owned_subdomain());
     data_out.add_data_vector(subdomain, "mpi_rank");
+    std::unique_ptr<MicrostructureOutput<dim>> microstructure_output;
+    if (material_field)
+      {
+        microstructure_output = std::make_unique<MicrostructureOutput<dim>>(*material_field);
+        data_out.add_data_vector(dof_handler, solution, *microstructure_output);
+      }
     data_out.build_patches(mapping, fe.degree);
 
     write_fields_xdmf(data_out, directory, "mechanics", index, time, false, xdmf_entries, mpi_communicator);
+    write_grain_boundary_samples(c, directory, index);
   }
 
   template class MechanicsField<2, PETScBackend>;

@@ -12,6 +12,7 @@
 #include <deal.II/base/timer.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/grid_tools.h>
 #include <deal.II/grid/manifold_lib.h>
 
 #include <boost/property_tree/json_parser.hpp>
@@ -38,55 +39,6 @@ namespace camfrac
 
   const char *version() { return CAMFRAC_VERSION; }
 
-  // -------------------------------------------------------- ParticleGeometry
-  void ParticleGeometry::declare_parameters(ParameterHandler &prm)
-  {
-    prm.enter_subsection("Geometry");
-    prm.declare_entry("Particle radius", "5e-6", Patterns::Double(1e-9, 1e-2),
-                      "Radius R of the spherical (3D) or cylindrical (2D) particle [m], in [1e-9, 1e-2].");
-    prm.declare_entry("Global refinements", "3", Patterns::Integer(0, 10),
-                      "Uniform refinements of the coarse ball mesh (5 cells in 2D, 7 in 3D) [-], in [0, 10].");
-    prm.leave_subsection();
-  }
-
-  void ParticleGeometry::parse_parameters(ParameterHandler &prm)
-  {
-    prm.enter_subsection("Geometry");
-    radius             = prm.get_double("Particle radius");
-    global_refinements = prm.get_integer("Global refinements");
-    prm.leave_subsection();
-  }
-
-  template <int dim>
-  void ParticleGeometry::create(Triangulation<dim> &triangulation) const
-  {
-    // The surface follows a SphericalManifold; the interior a transfinite
-    // interpolation of it (step-65), which keeps cells well shaped under
-    // refinement and high-order mappings (attaching the spherical manifold to
-    // whole boundary cells yields nearly degenerate cells in 3D).
-    GridGenerator::hyper_ball(triangulation, Point<dim>(), radius, false);
-    for (const auto &face : triangulation.active_face_iterators())
-      if (face->at_boundary())
-        face->set_boundary_id(surface_boundary_id);
-    triangulation.set_all_manifold_ids(1);
-    triangulation.set_all_manifold_ids_on_boundary(0);
-    triangulation.set_manifold(0, SphericalManifold<dim>(Point<dim>()));
-    TransfiniteInterpolationManifold<dim> interior;
-    interior.initialize(triangulation);
-    triangulation.set_manifold(1, interior);
-    triangulation.refine_global(global_refinements);
-  }
-
-  template <int dim>
-  double ParticleGeometry::nominal_volume() const
-  {
-    return dim == 3 ? 4. / 3. * M_PI * std::pow(radius, 3) : M_PI * radius * radius;
-  }
-
-  template void   ParticleGeometry::create<2>(Triangulation<2> &) const;
-  template void   ParticleGeometry::create<3>(Triangulation<3> &) const;
-  template double ParticleGeometry::nominal_volume<2>() const;
-  template double ParticleGeometry::nominal_volume<3>() const;
 
   // ---------------------------------------------------------- OutputSettings
   void OutputSettings::declare_parameters(ParameterHandler &prm)
@@ -136,7 +88,7 @@ namespace camfrac
     return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
            "protocol_step,cycle,lithium_mol,max_principal_stress_Pa,max_hydrostatic_stress_Pa,"
            "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
-           "center_hydrostatic_stress_Pa";
+           "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg";
   }
 
   std::string HistoryWriter::format(const HistoryRow &row)
@@ -150,7 +102,7 @@ namespace camfrac
     const auto &m = row.mechanics;
     out << ',' << m.max_principal_stress << ',' << m.max_hydrostatic_stress << ',' << m.min_hydrostatic_stress << ','
         << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations << ',' << m.surface_hoop_stress << ','
-        << m.center_hydrostatic_stress;
+        << m.center_hydrostatic_stress << ',' << m.max_gb_normal_stress << ',' << m.mean_misorientation;
     return out.str();
   }
 
@@ -272,6 +224,7 @@ namespace camfrac
     TransportSettings::declare_parameters(prm);
     MechanicalMaterial::declare_parameters(prm);
     MechanicsSettings::declare_parameters(prm);
+    Microstructure<dim>::declare_parameters(prm);
     Protocol::declare_parameters(prm);
     TimeSteppingSettings::declare_parameters(prm);
     OutputSettings::declare_parameters(prm);
@@ -288,12 +241,13 @@ namespace camfrac
           throw InputError("parameter 'Dimension' is " + prm.get("Dimension") + " but Simulation<" +
                            std::to_string(dim) + "> was constructed");
         backend = prm.get("Linear algebra") == "PETSc" ? Backend::petsc : Backend::trilinos;
-        geometry.parse_parameters(prm);
+        geometry.parse_parameters(prm, default_data_directory());
         material.parse_parameters(prm, default_data_directory());
         transport_settings.parse_parameters(prm);
         mechanics_settings.parse_parameters(prm);
         if (mechanics_settings.enabled)
           mechanical_material.parse_parameters(prm, default_data_directory(), material.maximum_concentration);
+        parse_microstructure();
         time_stepping.parse_parameters(prm);
         protocol = Protocol::from_parameters(prm);
         output.parse_parameters(prm);
@@ -386,6 +340,55 @@ namespace camfrac
   }
 
   template <int dim>
+  void Simulation<dim>::parse_microstructure()
+  {
+    auto structure = std::make_shared<Microstructure<dim>>();
+    structure->parse_parameters(prm, default_data_directory());
+    structure->initialize(geometry, material.orientation);
+    const bool layered   = geometry.coating_thickness > 0. || geometry.matrix_radius > 0.;
+    const bool composite = structure->composition().type != CompositionProfile::Type::uniform;
+    if (!structure->is_polycrystal() && !composite && !layered &&
+        structure->distribution == Microstructure<dim>::OrientationDistribution::single)
+      return; // a plain single crystal: the fields use Material's orientation directly
+    material_field = std::make_shared<MaterialField<dim>>(structure, material, mechanical_material);
+    if (composite)
+      {
+        // The shell material: a preset name or a parameter file, parsed like a run's file.
+        prm.enter_subsection("Microstructure");
+        prm.enter_subsection("Composition");
+        const std::string name = prm.get("Shell material");
+        prm.leave_subsection();
+        prm.leave_subsection();
+        const std::string parameter = "Microstructure/Composition/Shell material";
+        const auto        extension = std::filesystem::path(name).extension().string();
+        const std::string file      = extension == ".prm" || extension == ".json" ?
+                                        resolve_data_file(name, default_data_directory(), parameter) :
+                                        resolve_data_file("presets/" + name + ".prm", default_data_directory(), parameter);
+        ParameterHandler shell_prm;
+        declare_parameters(shell_prm);
+        parse_parameter_file(shell_prm, file);
+        shell_material.parse_parameters(shell_prm, default_data_directory());
+        shell_mechanical_material.parse_parameters(shell_prm, default_data_directory(),
+                                                   shell_material.maximum_concentration);
+        material_field->set_shell(shell_material, shell_mechanical_material);
+      }
+    for (const std::string region : {"Coating", "Matrix"})
+      {
+        prm.enter_subsection("Microstructure");
+        prm.enter_subsection(region);
+        MechanicalMaterial inert;
+        inert.set_isotropic_elasticity(prm.get_double("Young's modulus"), prm.get_double("Poisson's ratio"));
+        inert.set_isotropic_chemical_strain(0., 1., material.maximum_concentration);
+        prm.leave_subsection();
+        prm.leave_subsection();
+        if (region == "Coating")
+          material_field->set_coating(inert);
+        else
+          material_field->set_matrix(inert);
+      }
+  }
+
+  template <int dim>
   template <typename LA>
   void Simulation<dim>::run_with_backend()
   {
@@ -419,8 +422,11 @@ namespace camfrac
 
       parallel::distributed::Triangulation<dim> triangulation(communicator);
       geometry.create(triangulation);
-      TransportField<dim, LA> transport(triangulation, material, transport_settings, geometry.nominal_volume<dim>(),
-                                        &timer);
+      // Imported meshes define their own volume (1C refers to it).
+      const double particle_volume =
+        geometry.mesh_file.empty() ? geometry.nominal_volume<dim>() : GridTools::volume(triangulation);
+      TransportField<dim, LA> transport(triangulation, material, transport_settings, particle_volume, &timer);
+      transport.set_material_field(material_field);
       {
         TimerOutput::Scope scope(timer, "setup");
         transport.setup();
@@ -434,6 +440,7 @@ namespace camfrac
           mechanics = std::make_unique<MechanicsField<dim, LA>>(triangulation, mechanical_material, mechanics_settings,
                                                                 degree, &timer);
           mechanics->set_orientation(material.orientation);
+          mechanics->set_material_field(material_field);
           mechanics->setup();
           coupled = std::make_unique<ChemoMechanicalModel<dim, LA>>(transport, *mechanics, mechanics_settings, &timer);
           coupled->setup();

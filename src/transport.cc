@@ -130,6 +130,47 @@ namespace camfrac
     constraints.clear();
     constraints.reinit(locally_relevant_dofs);
     DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    inactive_dofs = IndexSet(dof_handler.n_dofs());
+    point_materials.clear();
+    if (material_field)
+      {
+        // DoFs of no Li-storing cell (coating, matrix) are constrained to 0.
+        // Every cell touching a DoF of a locally owned cell is owned or ghost,
+        // so marking from those cells is complete for the DoFs used here.
+        IndexSet                             touched(dof_handler.n_dofs());
+        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (!cell->is_artificial() && stores_lithium(cell))
+            {
+              cell->get_dof_indices(dofs);
+              for (const auto i : dofs)
+                touched.add_index(i);
+            }
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned() && !stores_lithium(cell))
+            {
+              cell->get_dof_indices(dofs);
+              for (const auto i : dofs)
+                if (!touched.is_element(i))
+                  inactive_dofs.add_index(i);
+            }
+        for (const auto i : inactive_dofs)
+          if (!constraints.is_constrained(i))
+            constraints.add_line(i);
+
+        // The local material at every quadrature point, computed once per mesh.
+        const QGauss<dim> quadrature(fe.degree + 1);
+        FEValues<dim>     fe_values(mapping, fe, quadrature, update_quadrature_points);
+        point_materials.resize(triangulation.n_active_cells() * quadrature.size());
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned() && stores_lithium(cell))
+            {
+              fe_values.reinit(cell);
+              for (unsigned int q = 0; q < quadrature.size(); ++q)
+                point_materials[cell->active_cell_index() * quadrature.size() + q] =
+                  material_field->point(cell, fe_values.quadrature_point(q));
+            }
+      }
     if (dirichlet_concentration)
       VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
                                                Functions::ZeroFunction<dim>(), constraints);
@@ -152,7 +193,7 @@ namespace camfrac
     set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
     if (dirichlet_concentration)
       set_concentration(*dirichlet_concentration);
-    phi       = material.open_circuit_potential.value(settings.initial_stoichiometry);
+    phi       = surface_ocp(settings.initial_stoichiometry);
     trial_phi = phi;
   }
 
@@ -160,7 +201,7 @@ namespace camfrac
   void TransportField<dim, LA>::set_uniform_concentration(const double c)
   {
     for (const auto i : locally_owned_dofs)
-      trial_owned[i] = c;
+      trial_owned[i] = inactive_dofs.is_element(i) ? 0. : c;
     trial_owned.compress(VectorOperation::insert);
     solution = trial_owned;
     trial    = trial_owned;
@@ -197,6 +238,54 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  bool TransportField<dim, LA>::is_reaction_face(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                 const unsigned int                                      f) const
+  {
+    if (cell->at_boundary(f))
+      return cell->face(f)->boundary_id() == ParticleGeometry::surface_boundary_id && stores_lithium(cell);
+    return material_field && stores_lithium(cell) && !stores_lithium(cell->neighbor(f));
+  }
+
+  template <int dim, typename LA>
+  Tensor<2, dim> TransportField<dim, LA>::diffusivity_at(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                         const unsigned int q, const double x,
+                                                         const bool derivative) const
+  {
+    if (!material_field)
+      return derivative ? material.diffusivity_tensor_derivative<dim>(x) : material.diffusivity_tensor<dim>(x);
+    const unsigned int n_q   = Utilities::pow(fe.degree + 1, dim);
+    const auto        &point = point_materials[cell->active_cell_index() * n_q + q];
+    return derivative ? material_field->diffusivity_tensor_derivative(point, x) :
+                        material_field->diffusivity_tensor(point, x);
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::surface_ocp(const double x) const
+  {
+    return material_field ? material_field->open_circuit_potential(x) : material.open_circuit_potential.value(x);
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::surface_ocp_derivative(const double x) const
+  {
+    return material_field ? material_field->open_circuit_potential_derivative(x) :
+                            material.open_circuit_potential.derivative(x);
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::surface_exchange_current(const double cs) const
+  {
+    return material_field ? material_field->exchange_current_density(cs) : material.exchange_current_density(cs);
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::surface_exchange_current_derivative(const double cs) const
+  {
+    return material_field ? material_field->exchange_current_density_derivative(cs) :
+                            material.exchange_current_density_derivative(cs);
+  }
+
+  template <int dim, typename LA>
   void TransportField<dim, LA>::compute_geometry()
   {
     const QGauss<dim>     quadrature(fe.degree + 1);
@@ -207,13 +296,15 @@ namespace camfrac
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
+          if (!stores_lithium(cell))
+            continue;
           fe_values.reinit(cell);
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             volume += fe_values.JxW(q);
-          for (const auto &face : cell->face_iterators())
-            if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+          for (const unsigned int f : cell->face_indices())
+            if (is_reaction_face(cell, f))
               {
-                fe_face_values.reinit(cell, face);
+                fe_face_values.reinit(cell, f);
                 for (unsigned int q = 0; q < face_quadrature.size(); ++q)
                   area += fe_face_values.JxW(q);
               }
@@ -238,10 +329,10 @@ namespace camfrac
     std::vector<double>   values(face_quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
-        for (const auto &face : cell->face_iterators())
-          if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+        for (const unsigned int f : cell->face_indices())
+          if (is_reaction_face(cell, f))
             {
-              fe_face_values.reinit(cell, face);
+              fe_face_values.reinit(cell, f);
               fe_face_values.get_function_values(c, values);
               for (unsigned int q = 0; q < face_quadrature.size(); ++q)
                 integrand(values[q], fe_face_values.JxW(q));
@@ -253,7 +344,7 @@ namespace camfrac
   {
     double integral = 0.;
     for_each_surface_point(c, [&](const double c_s, const double JxW) {
-      integral += material.open_circuit_potential.value(clamp_fraction(c_s / material.maximum_concentration)) * JxW;
+      integral += surface_ocp(clamp_fraction(c_s / material.maximum_concentration)) * JxW;
     });
     return Utilities::MPI::sum(integral, mpi_communicator) / mesh_surface_area;
   }
@@ -271,8 +362,8 @@ namespace camfrac
     const double c_max = material.maximum_concentration;
     for_each_surface_point(c, [&](const double c_s, const double JxW) {
       const double x  = clamp_fraction(c_s / c_max);
-      const auto   bv = butler_volmer(potential - material.open_circuit_potential.value(x),
-                                      material.exchange_current_density(x * c_max), material.transfer_coefficient,
+      const auto   bv = butler_volmer(potential - surface_ocp(x),
+                                      surface_exchange_current(x * c_max), material.transfer_coefficient,
                                       material.thermal_voltage(), material.film_resistance);
       current += bv.current_density * JxW;
       slope += bv.d_current_d_potential * JxW;
@@ -330,7 +421,7 @@ namespace camfrac
     Assembly     totals;
 
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+      if (cell->is_locally_owned() && stores_lithium(cell))
         {
           cell_matrix   = 0.;
           cell_residual = 0.;
@@ -354,13 +445,13 @@ namespace camfrac
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const double         x       = clamp_fraction(c_values[q] / c_max);
-              const Tensor<2, dim> D       = material.diffusivity_tensor<dim>(x);
+              const Tensor<2, dim> D       = diffusivity_at(cell, q, x, false);
               const Tensor<1, dim> flux    = D * c_gradients[q]; // -J
               const double         JxW     = fe_values.JxW(q);
               const double         rate    = (c_values[q] - c_old_values[q]) / dt;
               Tensor<1, dim>       d_flux_dx;
               if (with_jacobian)
-                d_flux_dx = material.diffusivity_tensor_derivative<dim>(x) * c_gradients[q] / c_max;
+                d_flux_dx = diffusivity_at(cell, q, x, true) * c_gradients[q] / c_max;
               Tensor<1, dim> flux_with_stress = flux;
               Tensor<2, dim> shape_flux_tensor = D;
               if (coupled)
@@ -376,7 +467,7 @@ namespace camfrac
                   flux_with_stress -= M * g;
                   if (with_jacobian)
                     {
-                      const Tensor<2, dim> dM_dx = factor * material.diffusivity_tensor_derivative<dim>(x) +
+                      const Tensor<2, dim> dM_dx = factor * diffusivity_at(cell, q, x, true) +
                                                    c_max * (1. - 2. * x) / RT * D;
                       d_flux_dx += -(dM_dx * g) / c_max + M * stabilisation_gradients[q];
                       shape_flux_tensor += stabilisation_values[q] * M;
@@ -404,10 +495,10 @@ namespace camfrac
                 }
             }
 
-          for (const auto &face : cell->face_iterators())
-            if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+          for (const unsigned int f : cell->face_indices())
+            if (is_reaction_face(cell, f))
               {
-                fe_face_values.reinit(cell, face);
+                fe_face_values.reinit(cell, f);
                 fe_face_values.get_function_values(c, face_values);
                 for (unsigned int q = 0; q < face_quadrature.size(); ++q)
                   {
@@ -417,13 +508,12 @@ namespace camfrac
                       {
                         const double x   = clamp_fraction(face_values[q] / c_max);
                         const double cs  = x * c_max;
-                        const auto   bv  = butler_volmer(potential - material.open_circuit_potential.value(x),
-                                                         material.exchange_current_density(cs),
+                        const auto   bv  = butler_volmer(potential - surface_ocp(x),
+                                                         surface_exchange_current(cs),
                                                          material.transfer_coefficient, material.thermal_voltage(),
                                                          material.film_resistance);
-                        const double di_dc = -bv.d_current_d_potential *
-                                               material.open_circuit_potential.derivative(x) / c_max +
-                                             bv.d_current_d_exchange * material.exchange_current_density_derivative(cs);
+                        const double di_dc = -bv.d_current_d_potential * surface_ocp_derivative(x) / c_max +
+                                             bv.d_current_d_exchange * surface_exchange_current_derivative(cs);
                         molar_flux  = bv.current_density / constants::faraday;
                         d_flux_dc   = di_dc / constants::faraday;
                         d_flux_dphi = bv.d_current_d_potential / constants::faraday;
@@ -466,6 +556,15 @@ namespace camfrac
     if (with_jacobian)
       {
         jacobian.compress(VectorOperation::add);
+        // Rows of the DoFs outside the particle (c = 0 there) are empty: put a
+        // scaled identity there so that the solvers see a regular matrix.
+        if (material_field) // collective: the same on every rank
+          {
+            for (const auto i : inactive_dofs)
+              if (locally_owned_dofs.is_element(i))
+                jacobian.set(i, i, 1.);
+            jacobian.compress(VectorOperation::insert);
+          }
         border_column.compress(VectorOperation::add);
         border_row.compress(VectorOperation::add);
       }
@@ -700,7 +799,7 @@ namespace camfrac
     std::vector<double> values(quadrature.size());
     double              integral = 0.;
     for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+      if (cell->is_locally_owned() && stores_lithium(cell))
         {
           fe_values.reinit(cell);
           fe_values.get_function_values(solution, values);
@@ -709,6 +808,7 @@ namespace camfrac
         }
     double local_min = std::numeric_limits<double>::max(), local_max = -local_min;
     for (const auto i : locally_owned_dofs)
+      if (!inactive_dofs.is_element(i))
       {
         local_min = std::min(local_min, double(solution[i]));
         local_max = std::max(local_max, double(solution[i]));

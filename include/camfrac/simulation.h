@@ -78,12 +78,16 @@ namespace camfrac
     TimeSteppingSettings      time_stepping;
     Protocol                  protocol;
     OutputSettings            output;
+    ElectrodeMaterial         shell_material;
+    MechanicalMaterial        shell_mechanical_material;
+    std::shared_ptr<MaterialField<dim>> material_field; // null for a plain single crystal
     std::vector<HistoryRow>   history_rows;
     std::vector<std::string>  warning_list;
 
     template <typename LA>
     void run_with_backend();
     void prepare_output_directory() const;
+    void parse_microstructure();
   };
 
   /// Read "Dimension" from a parsed ParameterHandler.

@@ -48,6 +48,10 @@ namespace camfrac
     double       volume_change = 0.;          ///< particle Delta V / V (area change in 2D) [-]
     double       surface_hoop_stress = 0.;    ///< surface average of the tangential normal stress [Pa]
     double       center_hydrostatic_stress = 0.; ///< mean sigma_h within 0.2 R of the centre [Pa]
+    /// Largest grain-boundary normal stress n.sigma.n over the grain-boundary band [Pa] (0 without grains).
+    double       max_gb_normal_stress = 0.;
+    /// Band-volume-weighted mean misorientation across grain boundaries (hexagonal symmetry) [degrees].
+    double       mean_misorientation = 0.;
     unsigned int coupling_iterations = 0;
     unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
   };

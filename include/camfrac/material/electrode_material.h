@@ -69,6 +69,11 @@ namespace camfrac
     dealii::Tensor<2, dim> diffusivity_tensor(const double x) const;
     template <int dim>
     dealii::Tensor<2, dim> diffusivity_tensor_derivative(const double x) const;
+    /// The same for a crystal with orientation @p rotation (crystal -> sample).
+    template <int dim>
+    dealii::Tensor<2, dim> diffusivity_tensor(const double x, const dealii::Tensor<2, 3> &rotation) const;
+    template <int dim>
+    dealii::Tensor<2, dim> diffusivity_tensor_derivative(const double x, const dealii::Tensor<2, 3> &rotation) const;
 
     /// Exchange current density i_0(c_s) [A/m^2] and d i_0/d c_s.
     double exchange_current_density(const double surface_concentration) const;
@@ -79,11 +84,6 @@ namespace camfrac
     {
       return constants::gas_constant * temperature / constants::faraday;
     }
-
-  private:
-    // Projections onto the a-b plane and the c-axis, in sample axes.
-    dealii::Tensor<2, 3> in_plane_projection() const;
-    dealii::Tensor<2, 3> c_axis_projection() const;
   };
 
   /// Resolve a data file name: absolute, relative to the working directory,

@@ -6,6 +6,8 @@
 #include <deal.II/base/types.h>
 #include <deal.II/grid/tria.h>
 
+#include <string>
+
 namespace camfrac
 {
   /**
@@ -13,6 +15,11 @@ namespace camfrac
    * cylinder, plane strain) in 2D, centred at the origin, uniformly refined.
    * Curved boundary and interior follow the spherical / transfinite manifolds,
    * so refinement converges to the true geometry.
+   *
+   * Optionally the particle carries a coating shell (R < r < R + t) and sits
+   * in a matrix (R + t < r < R_m); cells then carry the Region as material id.
+   * Alternatively the mesh is read from a gmsh .msh file whose physical volume
+   * (2D: surface) tags are grain ids, kept as material ids.
    */
   struct ParticleGeometry
   {
@@ -21,9 +28,16 @@ namespace camfrac
 
     double       radius             = 5e-6; ///< [m]
     unsigned int global_refinements = 3;
+    double       coating_thickness  = 0.; ///< [m], 0: no coating
+    double       matrix_radius      = 0.; ///< outer radius of the matrix [m], 0: no matrix
+    std::string  mesh_file;               ///< gmsh .msh file, empty: generated mesh
+
+    /// Radius of the outer boundary of the mesh [m].
+    double outer_radius() const;
 
     static void declare_parameters(dealii::ParameterHandler &prm);
-    void        parse_parameters(dealii::ParameterHandler &prm);
+    /// Reads section "Geometry"; the mesh file is resolved like a data file.
+    void        parse_parameters(dealii::ParameterHandler &prm, const std::string &data_directory = "");
 
     /// Fill an empty triangulation (serial or distributed).
     template <int dim>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <camfrac/material/mechanical_material.h>
+#include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/transport.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -23,6 +24,7 @@
 #include <map>
 #include <stdexcept>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,10 @@ namespace camfrac
     /// Crystal orientation per point (default: @p uniform_rotation everywhere). Call before setup().
     void set_orientation(const dealii::Tensor<2, 3> &uniform_rotation);
     void set_orientation_function(const OrientationFunction &orientation);
+    /// Local material from a microstructure: per-grain orientation,
+    /// composition blend, coating and matrix. Overrides the orientation. Call
+    /// before setup().
+    void set_material_field(std::shared_ptr<const MaterialField<dim>> field) { material_field = std::move(field); }
     /// Verification: prescribe u on the whole surface instead of a free particle.
     void set_dirichlet_boundary(std::shared_ptr<const dealii::Function<dim>> displacement);
     /// Verification: a body force b(X) [N/m^3] (dim components).
@@ -172,6 +178,7 @@ namespace camfrac
     dealii::SymmetricTensor<4, 3> split_tensor; // C_iso : (I - S_Eshelby), for the split's L
     dealii::Tensor<2, 3>          uniform_rotation;
     OrientationFunction           orientation_function;
+    std::shared_ptr<const MaterialField<dim>> material_field;
     std::shared_ptr<const dealii::Function<dim>> dirichlet_displacement, body_force;
 
     class Solver;
@@ -179,8 +186,42 @@ namespace camfrac
     // FEValues reused by evaluate(), one per distinct set of points.
     mutable std::vector<std::unique_ptr<dealii::FEValues<dim>>> evaluation_values;
 
-    dealii::Tensor<2, 3>          rotation_at(const dealii::Point<dim> &p) const;
-    dealii::SymmetricTensor<4, 3> stiffness_at(const dealii::Point<dim> &p) const;
+    /// The material point and its rotated (blended) stiffness.
+    struct LocalMaterial
+    {
+      MaterialPoint                 point;
+      dealii::SymmetricTensor<4, 3> stiffness;
+    };
+    struct MaterialCache
+    {
+      std::vector<dealii::Point<dim>> reference_points;
+      std::vector<LocalMaterial>      values;
+      std::vector<bool>               filled;
+    };
+    // Local materials per (active cell, point) for the few point sets used
+    // repeatedly (assembly, transport quadrature); rebuilt by setup().
+    mutable std::vector<MaterialCache> material_caches;
+    mutable LocalMaterial              uncached_material;
+
+    LocalMaterial compute_local_material(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                         const dealii::Point<dim>                                         &p) const;
+    /// The local material at point @p q of @p fe_values (reinit on @p cell).
+    const LocalMaterial &local_material(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                        const dealii::FEValues<dim> &fe_values, unsigned int q) const;
+    bool stores_lithium(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const
+    {
+      return !material_field || material_field->stores_lithium(cell);
+    }
+    /// For a point inside the grain-boundary band: (n.sigma.n [Pa], misorientation [rad]).
+    std::optional<std::pair<double, double>>
+    grain_boundary_point(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                         const dealii::FEValues<dim> &fe_values, unsigned int q,
+                         const dealii::SymmetricTensor<2, 3> &stress) const;
+    /// Rank 0 writes gb_stress-NNNNN.csv: every grain-boundary band point (collective).
+    void write_grain_boundary_samples(const ConcentrationView &c, const std::string &directory,
+                                      unsigned int index) const;
+    dealii::SymmetricTensor<2, 3> chemical_strain_at(const LocalMaterial &local, double c) const;
+    dealii::SymmetricTensor<2, 3> chemical_strain_derivative_at(const LocalMaterial &local, double c) const;
     void                          make_constraints();
     void                          assemble_matrix();
     void                          assemble_rhs(const ConcentrationView &c);

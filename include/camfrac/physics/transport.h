@@ -4,6 +4,7 @@
 
 #include <camfrac/coupling/electrode_model.h>
 #include <camfrac/material/electrode_material.h>
+#include <camfrac/microstructure/material_field.h>
 
 #include <deal.II/base/data_out_base.h>
 #include <deal.II/base/function.h>
@@ -149,6 +150,20 @@ namespace camfrac
     /// Verification: c = g(X) on the surface instead of the flux condition. Call before setup().
     void set_dirichlet_boundary(std::shared_ptr<const dealii::Function<dim>> concentration);
 
+    /**
+     * Local material: orientation per grain, composition blend, and the
+     * regions without Li (coating, matrix), where c is constrained to 0 and
+     * the reaction acts on the particle surface instead. Call before setup().
+     */
+    void set_material_field(std::shared_ptr<const MaterialField<dim>> field) { material_field = std::move(field); }
+    /// Whether Li is transported in @p cell (false in coating and matrix).
+    bool stores_lithium(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const
+    {
+      return !material_field || material_field->stores_lithium(cell);
+    }
+    /// DoFs (of locally owned cells) outside the particle, where c = 0.
+    const dealii::IndexSet &dofs_outside_particle() const { return inactive_dofs; }
+
     /// Write c and x to HDF5 + XDMF in @p directory (collective).
     void write_fields(const std::string &directory, unsigned int index, double time,
                       std::vector<dealii::XDMFEntry> &xdmf_entries) const;
@@ -186,6 +201,19 @@ namespace camfrac
     StressCoupling stress_coupling;
     bool           warm_start = false;
     std::shared_ptr<const dealii::Function<dim>> volume_source, dirichlet_concentration;
+    std::shared_ptr<const MaterialField<dim>>     material_field;
+    std::vector<MaterialPoint>                   point_materials; // per (active cell, q) of Li cells
+    dealii::IndexSet                             inactive_dofs;   // locally relevant DoFs outside the particle
+
+    /// Faces where the electrode reaction acts: the outer surface, or the
+    /// particle's interface with its coating or matrix.
+    bool is_reaction_face(const typename dealii::Triangulation<dim>::active_cell_iterator &cell, unsigned int f) const;
+    dealii::Tensor<2, dim> diffusivity_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                          unsigned int q, double x, bool derivative) const;
+    double surface_ocp(double x) const;
+    double surface_ocp_derivative(double x) const;
+    double surface_exchange_current(double cs) const;
+    double surface_exchange_current_derivative(double cs) const;
 
     struct Assembly
     {
