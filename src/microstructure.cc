@@ -180,10 +180,14 @@ namespace camfrac
         merged.reset_all_manifolds();
         triangulation.copy_triangulation(merged);
       }
-    // Regions by cell centre radius (interfaces coincide with cell faces).
+    // Regions by the largest vertex radius (interfaces coincide with cell
+    // faces; the vertex average of a coarse shell cell lies far inside it).
     for (const auto &cell : triangulation.active_cell_iterators())
       {
-        const double r = cell->center().norm();
+        double r = 0.;
+        for (const unsigned int v : cell->vertex_indices())
+          r = std::max(r, cell->vertex(v).norm());
+        r *= 1. - 1e-6;
         cell->set_material_id(static_cast<types::material_id>(
           r < radius ? Region::active : (r < radius + coating_thickness ? Region::coating : Region::matrix)));
       }

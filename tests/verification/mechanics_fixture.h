@@ -28,6 +28,7 @@ namespace camfrac::testing
     std::unique_ptr<TransportField<dim, LA>>          transport;
     std::unique_ptr<MechanicsField<dim, LA>>          mechanics;
     std::unique_ptr<ChemoMechanicalModel<dim, LA>>    model;
+    std::shared_ptr<MaterialField<dim>>               material_field; // optional, set before setup()
 
     /// Constant D, prescribed flux; isotropic E, nu, Omega by default.
     CoupledParticle(const double radius, const unsigned int refinements, const unsigned int degree)
@@ -52,11 +53,13 @@ namespace camfrac::testing
     {
       transport = std::make_unique<TransportField<dim, LA>>(triangulation, material, transport_settings,
                                                            geometry.nominal_volume<dim>());
+      transport->set_material_field(material_field);
       transport->setup();
       mechanics = std::make_unique<MechanicsField<dim, LA>>(
         triangulation, mechanical_material, mechanics_settings,
         mechanics_degree == 0 ? transport_settings.fe_degree : mechanics_degree);
       mechanics->set_orientation(material.orientation);
+      mechanics->set_material_field(material_field);
       mechanics->setup();
       model = std::make_unique<ChemoMechanicalModel<dim, LA>>(*transport, *mechanics, mechanics_settings);
       model->setup();
