@@ -16,8 +16,28 @@ using namespace camfrac;
 
 namespace
 {
-  std::string parameters(int dim, const std::string &backend, const std::string &directory, const bool mechanics = false)
+  // Polycrystal runs: Voronoi grains with random orientations; in 2D also a
+  // core-shell composition, a coating and a solid-electrolyte matrix.
+  std::string polycrystal(int dim)
   {
+    std::string text = "subsection Microstructure\n set Grains = Voronoi\n set Number of grains = 8\n"
+                       " set Minimum seed spacing = 1e-6\n set Random seed = 5\n"
+                       " set Orientation distribution = random\n set Grain boundary width = 3e-7\n";
+    if (dim == 2)
+      text += " subsection Composition\n  set Profile = core-shell\n  set Shell material = NMC622\n"
+              "  set Core radius = 2e-6\n end\nend\n"
+              "subsection Geometry\n set Coating thickness = 2e-7\n set Matrix outer radius = 4.5e-6\nend\n"
+              "subsection Mechanics\n set Stress-coupled diffusion = false\nend\n";
+    else
+      text += "end\n";
+    return text;
+  }
+
+  std::string parameters(int dim, const std::string &backend, const std::string &directory, const bool mechanics = false,
+                         const bool grains = false)
+  {
+    if (grains)
+      return parameters(dim, backend, directory, true) + polycrystal(dim);
     if (mechanics)
       return "set Dimension = " + std::to_string(dim) + "\nset Linear algebra = " + backend +
              "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " + (dim == 2 ? "3" : "1") +
@@ -69,24 +89,28 @@ namespace
         worst = std::max({worst, rel(m.max_principal_stress, n.max_principal_stress, stress_scale),
                           rel(m.min_hydrostatic_stress, n.min_hydrostatic_stress, stress_scale),
                           rel(m.volume_change, n.volume_change, std::max(std::abs(n.volume_change), 1e-12)),
-                          rel(m.elastic_energy, n.elastic_energy, std::max(std::abs(n.elastic_energy), 1e-300))});
+                          rel(m.elastic_energy, n.elastic_energy, std::max(std::abs(n.elastic_energy), 1e-300)),
+                          rel(m.max_gb_normal_stress, n.max_gb_normal_stress, stress_scale),
+                          rel(m.mean_misorientation, n.mean_misorientation, 90.)});
       }
     return worst;
   }
 
   template <int dim>
-  void check_ranks(const std::string &backend, const bool mechanics = false)
+  void check_ranks(const std::string &backend, const bool mechanics = false, const bool grains = false)
   {
     const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
     ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u) << "run this test with 2 ranks";
-    const std::string tag = std::to_string(dim) + "d-" + backend + (mechanics ? "-mechanics" : "");
-    const auto parallel = run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics), MPI_COMM_WORLD);
+    const std::string tag =
+      std::to_string(dim) + "d-" + backend + (grains ? "-polycrystal" : (mechanics ? "-mechanics" : ""));
+    const auto parallel =
+      run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics, grains), MPI_COMM_WORLD);
     double            difference = 0.;
     std::size_t       rows = 0;
     if (rank == 0)
       {
         const auto serial =
-          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics), MPI_COMM_SELF);
+          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics, grains), MPI_COMM_SELF);
         difference        = relative_difference(parallel, serial);
         rows              = serial.size();
         std::cout << "  " << tag << ": " << parallel.size() << " steps on 2 ranks, " << rows
@@ -94,6 +118,11 @@ namespace
         EXPECT_EQ(parallel.size(), rows);
         EXPECT_LT(difference, 1e-8);
         EXPECT_GT(parallel.size(), 10u);
+        if (grains)
+          {
+            EXPECT_GT(parallel.back().mechanics.max_gb_normal_stress, 1e6);
+            EXPECT_GT(parallel.back().mechanics.mean_misorientation, 10.);
+          }
       }
     MPI_Barrier(MPI_COMM_WORLD);
   }
@@ -105,6 +134,8 @@ TEST(RankAgreement, Sphere3DPETSc) { check_ranks<3>("PETSc"); }
 
 TEST(RankAgreement, ChemoMechanics2DTrilinos) { check_ranks<2>("Trilinos", true); }
 TEST(RankAgreement, ChemoMechanics3DPETSc) { check_ranks<3>("PETSc", true); }
+TEST(RankAgreement, PolycrystalCoatedInMatrix2DTrilinos) { check_ranks<2>("Trilinos", true, true); }
+TEST(RankAgreement, Polycrystal3DTrilinos) { check_ranks<3>("Trilinos", true, true); }
 
 TEST(BackendAgreement, TrilinosAndPETScGiveTheSameHistory)
 {
