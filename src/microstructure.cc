@@ -71,7 +71,7 @@ namespace camfrac
         {
           throw InputError("parameter 'Geometry/Mesh file': '" + file_name +
                            "' is not a readable gmsh mesh of quadrilaterals (2D) or hexahedra (3D): " +
-                           std::string(error.what()).substr(0, 300));
+                           one_line_message(error));
         }
     }
   } // namespace
@@ -249,9 +249,13 @@ namespace camfrac
     while (seeds.size() < n_grains)
       {
         if (++attempts > max_attempts)
-          throw InputError("parameter 'Microstructure/Minimum seed spacing': could not place " +
-                           std::to_string(n_grains) + " seeds at least " + std::to_string(minimum_spacing) +
-                           " m apart in the particle; reduce the spacing or the number of grains");
+          {
+            std::ostringstream message;
+            message << "parameter 'Microstructure/Minimum seed spacing': could not place " << n_grains
+                    << " seeds at least " << minimum_spacing << " m apart in a particle of radius " << radius
+                    << " m; reduce the spacing or the number of grains";
+            throw InputError(message.str());
+          }
         Point<dim> p;
         for (unsigned int d = 0; d < dim; ++d)
           p[d] = radius * (2. * uniform_01(generator) - 1.);
