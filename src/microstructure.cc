@@ -56,7 +56,7 @@ namespace camfrac
     }
 
     template <int dim>
-    void read_gmsh(const std::string &file_name, Triangulation<dim> &serial)
+    void read_gmsh(const std::string &file_name, Triangulation<dim> &serial, const double scale)
     {
       std::ifstream in(file_name);
       if (!in)
@@ -73,6 +73,8 @@ namespace camfrac
                            "' is not a readable gmsh mesh of quadrilaterals (2D) or hexahedra (3D): " +
                            one_line_message(error));
         }
+      if (scale != 1.)
+        GridTools::scale(scale, serial);
     }
   } // namespace
 
@@ -98,6 +100,9 @@ namespace camfrac
                       "docs/user-guide.md) used instead of the generated ball; its physical volume (2D: surface) "
                       "tags are the grain ids. Empty: generated mesh. Relative names are looked up in the "
                       "working directory, then in data/.");
+    prm.declare_entry("Mesh scale", "1", Patterns::Double(1e-12, 1e12),
+                      "Factor applied to the coordinates of 'Mesh file' [-], e.g. 1e-6 for a mesh written in "
+                      "micrometres.");
     prm.leave_subsection();
   }
 
@@ -109,6 +114,7 @@ namespace camfrac
     coating_thickness  = prm.get_double("Coating thickness");
     matrix_radius      = prm.get_double("Matrix outer radius");
     const std::string mesh = prm.get("Mesh file");
+    mesh_scale             = prm.get_double("Mesh scale");
     prm.leave_subsection();
     mesh_file.clear();
     if (mesh.find_first_not_of(" \t") != std::string::npos)
@@ -136,11 +142,11 @@ namespace camfrac
         if (is_distributed(triangulation))
           {
             Triangulation<dim> serial;
-            read_gmsh(mesh_file, serial);
+            read_gmsh(mesh_file, serial, mesh_scale);
             triangulation.copy_triangulation(serial);
           }
         else
-          read_gmsh(mesh_file, triangulation);
+          read_gmsh(mesh_file, triangulation, mesh_scale);
         for (const auto &face : triangulation.active_face_iterators())
           if (face->at_boundary())
             face->set_boundary_id(surface_boundary_id);
@@ -475,10 +481,10 @@ namespace camfrac
             break;
           }
         case GrainType::imported:
-          read_imported_boundaries(geometry.mesh_file);
+          read_imported_boundaries(geometry.mesh_file, geometry.mesh_scale);
           {
             Triangulation<dim> serial;
-            read_gmsh(geometry.mesh_file, serial);
+            read_gmsh(geometry.mesh_file, serial, geometry.mesh_scale);
             std::vector<bool> seen;
             for (const auto &cell : serial.active_cell_iterators())
               {
@@ -563,14 +569,14 @@ namespace camfrac
   }
 
   template <int dim>
-  void Microstructure<dim>::read_imported_boundaries(const std::string &mesh_file)
+  void Microstructure<dim>::read_imported_boundaries(const std::string &mesh_file, const double scale)
   {
     // Sample every face between cells of different grains on a regular grid
     // of 5 (2D) or 5 x 5 (3D) points; the distance to the nearest sample of a
     // grain's own boundary approximates the grain-boundary distance to about
     // 1/8 of the face size (docs/theory.md §10.2).
     Triangulation<dim> serial;
-    read_gmsh(mesh_file, serial);
+    read_gmsh(mesh_file, serial, scale);
     coarse_cell_grain.resize(serial.n_active_cells());
     for (const auto &cell : serial.active_cell_iterators())
       coarse_cell_grain[cell->active_cell_index()] = cell->material_id();

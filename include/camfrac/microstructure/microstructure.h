@@ -186,6 +186,6 @@ namespace camfrac
     double                             particle_radius = 1.;
 
     void read_orientation_file(const std::vector<unsigned int> &grain_ids);
-    void read_imported_boundaries(const std::string &mesh_file);
+    void read_imported_boundaries(const std::string &mesh_file, double scale);
   };
 } // namespace camfrac

@@ -31,6 +31,7 @@ namespace camfrac
     double       coating_thickness  = 0.; ///< [m], 0: no coating
     double       matrix_radius      = 0.; ///< outer radius of the matrix [m], 0: no matrix
     std::string  mesh_file;               ///< gmsh .msh file, empty: generated mesh
+    double       mesh_scale = 1.;         ///< factor applied to the mesh file's coordinates
 
     /// Radius of the outer boundary of the mesh [m].
     double outer_radius() const;
