@@ -15,6 +15,7 @@
 
 #include <camfrac/material/orientation.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/simulation.h>
 
 #include <gtest/gtest.h>
 
@@ -240,4 +241,79 @@ TEST(Polycrystal, RadialTextureMatchesSphericallyAnisotropicSolution)
   EXPECT_LT(error_band / scale, 0.1);
   // No grain-boundary jump: the band is no worse than the interiors.
   EXPECT_LT(error_band, 1.5 * error_interior + 1e-6 * scale);
+}
+
+// Core-shell particle, isotropic elasticity (E, nu) and isotropic chemical
+// strains eps_1 (core, r < a) and eps_2 (shell) at a uniform x: the core is
+// under the uniform hydrostatic stress of a misfitting concentric inclusion.
+// Plane strain disk: sigma_r = sigma_t = E (eps_2 - eps_1)(1 - a^2/R^2) / (2 (1 - nu)).
+TEST(Composition, CoreShellMisfitStressInTheCore)
+{
+  const double          radius = 5e-6, a = 0.6 * radius, E = 1e11, nu = 0.3, c_max = 50000.;
+  CoupledParticle<2>    p(radius, 5, 1);
+  p.mechanics_settings.stress_coupled_diffusion = false;
+  p.mechanical_material.set_isotropic_elasticity(E, nu);
+  p.mechanical_material.set_isotropic_chemical_strain(3e-6, 0.5, c_max);
+  MechanicalMaterial shell_mechanics;
+  shell_mechanics.set_isotropic_elasticity(E, nu);
+  shell_mechanics.set_isotropic_chemical_strain(1e-6, 0.5, c_max);
+  auto structure                      = std::make_shared<Microstructure<2>>();
+  structure->profile.type             = CompositionProfile::Type::core_shell;
+  structure->profile.core_radius      = a;
+  structure->profile.transition_width = 0.;
+  ParticleGeometry geometry;
+  geometry.radius = radius;
+  structure->initialize(geometry, dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()));
+  p.material_field = std::make_shared<MaterialField<2>>(structure, p.material, p.mechanical_material);
+  p.material_field->set_shell(p.material, shell_mechanics);
+  p.setup(2);
+  p.transport->set_uniform_concentration(0.8 * c_max);
+  p.mechanics->solve(p.model->concentration_view());
+
+  const double eps_core = 3e-6 * 0.3 * c_max / 3., eps_shell = 1e-6 * 0.3 * c_max / 3.;
+  const double exact    = E * (eps_shell - eps_core) * (1. - a * a / (radius * radius)) / (2. * (1. - nu));
+  double       worst    = 0.;
+  for_each_point<2>(p, [&](const dealii::Point<2> &x, const MaterialPoint &, const MaterialPointState &state, double) {
+    if (x.norm() < 0.4 * radius)
+      worst = std::max({worst, std::abs(state.stress[0][0] - exact), std::abs(state.stress[1][1] - exact),
+                        std::abs(state.stress[0][1])});
+  });
+  std::cout << "  core-shell disk: core stress " << exact / 1e6 << " MPa, max deviation for r < 0.4 R: "
+            << worst / std::abs(exact) << " (relative)" << std::endl;
+  EXPECT_LT(worst / std::abs(exact), 0.02);
+}
+
+// A coated particle in a solid-electrolyte matrix conserves Li: the Li
+// content changes by exactly the charge passed, and the mesh outside the
+// particle carries none.
+TEST(Composition, CoatedParticleInMatrixConservesLithium)
+{
+  dealii::ParameterHandler prm;
+  Simulation<2>::declare_parameters(prm);
+  prm.parse_input_from_string("set Dimension = 2\n"
+                              "subsection Geometry\n set Particle radius = 3e-6\n set Global refinements = 3\n"
+                              " set Coating thickness = 3e-7\n set Matrix outer radius = 5e-6\nend\n"
+                              "subsection Microstructure\n set Grains = Voronoi\n set Number of grains = 6\n"
+                              " set Orientation distribution = random\nend\n"
+                              "subsection Mechanics\n set Enable = true\n set Stress-coupled diffusion = false\nend\n"
+                              "subsection Transport\n set Newton tolerance = 1e-12\nend\n"
+                              "subsection Protocol\n set Steps = charge 2C for 10 min; rest 2 min\nend\n"
+                              "subsection Output\n set Directory = output-coated-matrix\n set Write fields = false\nend\n");
+  Simulation<2> simulation(prm, MPI_COMM_SELF);
+  simulation.set_quiet(true);
+  simulation.run();
+  const auto &rows    = simulation.history();
+  double      charge  = 0.;
+  for (std::size_t k = 1; k < rows.size(); ++k)
+    charge += rows[k].step.current * rows[k].step.dt / constants::faraday;
+  const double change = rows.front().step.state.lithium_mol - rows.back().step.state.lithium_mol;
+  // Li in the particle only: x = 0.9 initially over the particle area pi R^2.
+  const ElectrodeMaterial nmc811;
+  const double initial = 0.9 * nmc811.maximum_concentration * M_PI * 9e-12;
+  std::cout << "  coated particle in matrix: Li removed " << change << " mol/m, charge passed " << charge
+            << " mol/m, relative difference " << std::abs(change - charge) / charge << "; initial Li "
+            << rows.front().step.state.lithium_mol << " vs " << initial << " mol/m" << std::endl;
+  EXPECT_LT(std::abs(change - charge) / charge, 1e-9);
+  EXPECT_NEAR(rows.front().step.state.lithium_mol / initial, 1., 0.01); // polygonal area of the mesh
+  EXPECT_GT(rows.back().mechanics.max_gb_normal_stress, 0.);
 }
