@@ -69,9 +69,10 @@ namespace camfrac
         }
       catch (const std::exception &error)
         {
+          std::string reason = one_line_message(error);
+          std::replace(reason.begin(), reason.end(), ';', ','); // one message, one list item for tools
           throw InputError("parameter 'Geometry/Mesh file': '" + file_name +
-                           "' is not a readable gmsh mesh of quadrilaterals (2D) or hexahedra (3D): " +
-                           one_line_message(error));
+                           "' is not a readable gmsh mesh of quadrilaterals (2D) or hexahedra (3D): " + reason);
         }
       if (scale != 1.)
         GridTools::scale(scale, serial);
@@ -259,7 +260,7 @@ namespace camfrac
             std::ostringstream message;
             message << "parameter 'Microstructure/Minimum seed spacing': could not place " << n_grains
                     << " seeds at least " << minimum_spacing << " m apart in a particle of radius " << radius
-                    << " m; reduce the spacing or the number of grains";
+                    << " m. Reduce the spacing or the number of grains";
             throw InputError(message.str());
           }
         Point<dim> p;
@@ -728,7 +729,7 @@ namespace camfrac
       throw InputError("parameter 'Microstructure/Composition/Shell material': its maximum concentration (" +
                        std::to_string(shell_material.maximum_concentration) + " mol/m^3) differs from the core's (" +
                        std::to_string(core.maximum_concentration) +
-                       " mol/m^3); camfrac transports one concentration c, so both must share c_max");
+                       " mol/m^3). camfrac transports one concentration c, so both must share c_max");
     shell.emplace(shell_material);
     shell_mechanics.emplace(mechanics);
     surface_shell_fraction = structure->composition().shell_fraction(structure->composition().particle_radius);

@@ -8,6 +8,7 @@
 
 #include <camfrac/io/errors.h>
 #include <camfrac/material/orientation.h>
+#include <camfrac/microstructure/material_field.h>
 #include <camfrac/microstructure/microstructure.h>
 
 #include <deal.II/grid/grid_generator.h>
@@ -386,4 +387,55 @@ TEST(Microstructure, GmshImportRoundTrip)
   std::cout << "  imported GB distance: max error " << worst << " m, face size " << face_size << " m" << std::endl;
   EXPECT_LT(worst, face_size / 8.);
   std::filesystem::remove(file);
+}
+
+// The local laws rotate with the grain and blend linearly with the shell
+// fraction (docs/theory.md MS-3).
+TEST(MaterialField, RotatesAndBlendsLocalLaws)
+{
+  ElectrodeMaterial core, shell;
+  core.diffusivity            = MaterialCurve::constant(1e-14);
+  shell.diffusivity           = MaterialCurve::constant(3e-14);
+  core.diffusivity_anisotropy = shell.diffusivity_anisotropy = 0.1;
+  MechanicalMaterial core_mechanics, shell_mechanics;
+  core_mechanics.set_hexagonal_elasticity(250e9, 80e9, 60e9, 180e9, 60e9);
+  shell_mechanics.set_isotropic_elasticity(1e11, 0.25);
+  core_mechanics.set_isotropic_chemical_strain(3e-6, 0.5, core.maximum_concentration);
+  shell_mechanics.set_isotropic_chemical_strain(1e-6, 0.5, core.maximum_concentration);
+
+  auto structure                  = std::make_shared<Microstructure<2>>();
+  structure->profile.type         = CompositionProfile::Type::gradient;
+  structure->profile.gradient_start = 1e-6;
+  ParticleGeometry geometry;
+  geometry.radius = 5e-6;
+  const Tensor<2, 3> c_along_x = rotation_from_c_axis(Tensor<1, 3>({1., 0., 0.}));
+  structure->distribution = Microstructure<2>::OrientationDistribution::single;
+  structure->initialize(geometry, c_along_x);
+  MaterialField<2> field(structure, core, core_mechanics);
+  field.set_shell(shell, shell_mechanics);
+
+  dealii::Triangulation<2> mesh;
+  geometry.create(mesh);
+  const auto cell = mesh.begin_active();
+  // r = 2 um: w = 0.25.
+  const MaterialPoint point = field.point(cell, Point<2>(0., 2e-6));
+  EXPECT_NEAR(point.shell_fraction, 0.25, 1e-14);
+  const Tensor<2, 2> D = field.diffusivity_tensor(point, 0.5);
+  const double       d = 0.75 * 1e-14 + 0.25 * 3e-14;
+  EXPECT_NEAR(D[0][0] / d, 0.1, 1e-12); // c-axis along x
+  EXPECT_NEAR(D[1][1] / d, 1., 1e-12);
+  EXPECT_NEAR(D[0][1] / d, 0., 1e-12);
+  const auto C = field.stiffness(point);
+  const auto expected = 0.75 * core_mechanics.stiffness(c_along_x) + 0.25 * shell_mechanics.stiffness(c_along_x);
+  EXPECT_LT((C - expected).norm() / expected.norm(), 1e-14);
+  EXPECT_NEAR(C[0][0][0][0], 0.75 * 180e9 + 0.25 * (1e11 * 0.75 / (1.25 * 0.5)), 1e-3); // C33 along x
+  const double c   = 0.8 * core.maximum_concentration;
+  const auto   eps = field.chemical_strain(point, c);
+  EXPECT_NEAR(eps[0][0], (0.75 * 3e-6 + 0.25 * 1e-6) * 0.3 * core.maximum_concentration / 3., 1e-14);
+  // The surface OCP blends with w(R) = 1: the shell's.
+  core.open_circuit_potential  = MaterialCurve::constant(3.9);
+  shell.open_circuit_potential = MaterialCurve::constant(4.1);
+  MaterialField<2> surface_field(structure, core, core_mechanics);
+  surface_field.set_shell(shell, shell_mechanics);
+  EXPECT_NEAR(surface_field.open_circuit_potential(0.5), 4.1, 1e-14);
 }
