@@ -776,6 +776,20 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void MechanicsField<dim, LA>::evaluate_with_concentration(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                            const Quadrature<dim>           &quadrature,
+                                                            const ConcentrationView         &c,
+                                                            FEValues<dim>                   &c_fe_values,
+                                                            std::vector<double>             &c_values,
+                                                            std::vector<MaterialPointState> &states) const
+  {
+    c_fe_values.reinit(
+      typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(), cell->index(), c.dof_handler));
+    c_fe_values.get_function_values(*c.values, c_values);
+    evaluate(cell, quadrature, c_values, states);
+  }
+
+  template <int dim, typename LA>
   MechanicalSummary MechanicsField<dim, LA>::summary(const ConcentrationView &c) const
   {
     const QGauss<dim> quadrature(fe.degree + 1);
@@ -809,10 +823,7 @@ namespace camfrac
       if (cell->is_locally_owned())
         {
           fe_values.reinit(cell);
-          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                            cell->index(), c.dof_handler));
-          c_fe_values.get_function_values(*c.values, c_values);
-          evaluate(cell, quadrature, c_values, states);
+          evaluate_with_concentration(cell, quadrature, c, c_fe_values, c_values, states);
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const auto &s = states[q];
@@ -917,10 +928,7 @@ namespace camfrac
       if (cell->is_locally_owned() && stores_lithium(cell))
         {
           fe_values.reinit(cell);
-          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                            cell->index(), c.dof_handler));
-          c_fe_values.get_function_values(*c.values, c_values);
-          evaluate(cell, quadrature, c_values, states);
+          evaluate_with_concentration(cell, quadrature, c, c_fe_values, c_values, states);
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             if (const auto band = grain_boundary_point(cell, fe_values, q, states[q].stress))
               {
@@ -1038,10 +1046,7 @@ namespace camfrac
       if (cell->is_locally_owned())
         {
           dg_values.reinit(cell);
-          c_fe_values.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                            cell->index(), c.dof_handler));
-          c_fe_values.get_function_values(*c.values, c_values);
-          evaluate(cell, quadrature, c_values, states);
+          evaluate_with_concentration(cell, quadrature, c, c_fe_values, c_values, states);
           mass = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             for (unsigned int i = 0; i < n; ++i)

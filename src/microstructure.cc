@@ -757,24 +757,33 @@ namespace camfrac
     return *material;
   }
 
+  namespace
+  {
+    // (1 - w) law(core) + w law(shell), docs/theory.md (MS-3); the core
+    // alone without a shell or where w = 0.
+    template <typename Material, typename Law>
+    auto blend(const Material &core, const std::optional<Material> &shell, const double w, Law &&law)
+    {
+      const double weight = shell ? w : 0.;
+      auto         value  = (1. - weight) * law(core);
+      if (weight > 0.)
+        value += weight * law(*shell);
+      return value;
+    }
+  } // namespace
+
   template <int dim>
   Tensor<2, dim> MaterialField<dim>::diffusivity_tensor(const MaterialPoint &point, const double x) const
   {
-    const double w = shell ? point.shell_fraction : 0.;
-    Tensor<2, dim> D = (1. - w) * core.diffusivity_tensor<dim>(x, point.rotation);
-    if (w > 0.)
-      D += w * shell->diffusivity_tensor<dim>(x, point.rotation);
-    return D;
+    return blend(core, shell, point.shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.diffusivity_tensor<dim>(x, point.rotation); });
   }
 
   template <int dim>
   Tensor<2, dim> MaterialField<dim>::diffusivity_tensor_derivative(const MaterialPoint &point, const double x) const
   {
-    const double w = shell ? point.shell_fraction : 0.;
-    Tensor<2, dim> D = (1. - w) * core.diffusivity_tensor_derivative<dim>(x, point.rotation);
-    if (w > 0.)
-      D += w * shell->diffusivity_tensor_derivative<dim>(x, point.rotation);
-    return D;
+    return blend(core, shell, point.shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.diffusivity_tensor_derivative<dim>(x, point.rotation); });
   }
 
   template <int dim>
@@ -782,11 +791,8 @@ namespace camfrac
   {
     if (point.region != Region::active)
       return inert_material(point.region).stiffness(Tensor<2, 3>(unit_symmetric_tensor<3>()));
-    const double          w = shell_mechanics ? point.shell_fraction : 0.;
-    SymmetricTensor<4, 3> C = (1. - w) * core_mechanics.stiffness(point.rotation);
-    if (w > 0.)
-      C += w * shell_mechanics->stiffness(point.rotation);
-    return C;
+    return blend(core_mechanics, shell_mechanics, point.shell_fraction,
+                 [&](const MechanicalMaterial &m) { return m.stiffness(point.rotation); });
   }
 
   template <int dim>
@@ -794,11 +800,8 @@ namespace camfrac
   {
     if (point.region != Region::active)
       return {};
-    const double          w      = shell_mechanics ? point.shell_fraction : 0.;
-    SymmetricTensor<2, 3> strain = (1. - w) * core_mechanics.chemical_strain(c, point.rotation);
-    if (w > 0.)
-      strain += w * shell_mechanics->chemical_strain(c, point.rotation);
-    return strain;
+    return blend(core_mechanics, shell_mechanics, point.shell_fraction,
+                 [&](const MechanicalMaterial &m) { return m.chemical_strain(c, point.rotation); });
   }
 
   template <int dim>
@@ -806,51 +809,36 @@ namespace camfrac
   {
     if (point.region != Region::active)
       return {};
-    const double          w    = shell_mechanics ? point.shell_fraction : 0.;
-    SymmetricTensor<2, 3> rate = (1. - w) * core_mechanics.chemical_strain_derivative(c, point.rotation);
-    if (w > 0.)
-      rate += w * shell_mechanics->chemical_strain_derivative(c, point.rotation);
-    return rate;
+    return blend(core_mechanics, shell_mechanics, point.shell_fraction,
+                 [&](const MechanicalMaterial &m) { return m.chemical_strain_derivative(c, point.rotation); });
   }
 
   template <int dim>
   double MaterialField<dim>::open_circuit_potential(const double x) const
   {
-    const double w = shell ? surface_shell_fraction : 0.;
-    double       U = (1. - w) * core.open_circuit_potential.value(x);
-    if (w > 0.)
-      U += w * shell->open_circuit_potential.value(x);
-    return U;
+    return blend(core, shell, surface_shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.open_circuit_potential.value(x); });
   }
 
   template <int dim>
   double MaterialField<dim>::open_circuit_potential_derivative(const double x) const
   {
-    const double w  = shell ? surface_shell_fraction : 0.;
-    double       dU = (1. - w) * core.open_circuit_potential.derivative(x);
-    if (w > 0.)
-      dU += w * shell->open_circuit_potential.derivative(x);
-    return dU;
+    return blend(core, shell, surface_shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.open_circuit_potential.derivative(x); });
   }
 
   template <int dim>
   double MaterialField<dim>::exchange_current_density(const double cs) const
   {
-    const double w  = shell ? surface_shell_fraction : 0.;
-    double       i0 = (1. - w) * core.exchange_current_density(cs);
-    if (w > 0.)
-      i0 += w * shell->exchange_current_density(cs);
-    return i0;
+    return blend(core, shell, surface_shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.exchange_current_density(cs); });
   }
 
   template <int dim>
   double MaterialField<dim>::exchange_current_density_derivative(const double cs) const
   {
-    const double w  = shell ? surface_shell_fraction : 0.;
-    double       di = (1. - w) * core.exchange_current_density_derivative(cs);
-    if (w > 0.)
-      di += w * shell->exchange_current_density_derivative(cs);
-    return di;
+    return blend(core, shell, surface_shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.exchange_current_density_derivative(cs); });
   }
 
   template class MaterialField<2>;

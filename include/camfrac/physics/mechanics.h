@@ -217,6 +217,11 @@ namespace camfrac
     grain_boundary_point(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
                          const dealii::FEValues<dim> &fe_values, unsigned int q,
                          const dealii::SymmetricTensor<2, 3> &stress) const;
+    /// evaluate() with c interpolated from @p c by @p c_fe_values (a FEValues of c's element on @p quadrature).
+    void evaluate_with_concentration(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                     const dealii::Quadrature<dim> &quadrature, const ConcentrationView &c,
+                                     dealii::FEValues<dim> &c_fe_values, std::vector<double> &c_values,
+                                     std::vector<MaterialPointState> &states) const;
     /// Rank 0 writes gb_stress-NNNNN.csv: every grain-boundary band point (collective).
     void write_grain_boundary_samples(const ConcentrationView &c, const std::string &directory,
                                       unsigned int index) const;
