@@ -479,6 +479,21 @@ namespace camfrac
       const auto   wall_start    = std::chrono::steady_clock::now();
       const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
 
+      // Known limit (docs/user-guide.md, "Polycrystals and stress-coupled
+      // diffusion"): said before the run, which it may end.
+      std::string coupling_warning;
+      if (mechanics && mechanics_settings.stress_coupled_diffusion && material_field &&
+          material_field->microstructure().is_polycrystal() &&
+          material_field->microstructure().distribution == Microstructure<dim>::OrientationDistribution::random &&
+          mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice)
+        {
+          coupling_warning = "stress-coupled diffusion in a randomly oriented polycrystal: the grain-boundary "
+                             "mismatch stresses can make the coupled problem ill-posed at high SOC (see "
+                             "docs/user-guide.md, 'Polycrystals and stress-coupled diffusion'); "
+                             "'Mechanics/Stress-coupled diffusion = false' avoids it";
+          pcout << "camfrac: warning: " << coupling_warning << std::endl;
+        }
+
       ProtocolRunner runner(model, protocol, time_stepping);
       runner.run([&](const AcceptedStep &step) {
         HistoryRow row;
@@ -513,6 +528,8 @@ namespace camfrac
       warning_list = runner.warnings();
       for (const auto &warning : warning_list)
         pcout << "camfrac: warning: " << warning << std::endl;
+      if (!coupling_warning.empty())
+        warning_list.push_back(coupling_warning);
 
       if (!history_rows.empty())
         {
