@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// Energy splits for phase-field fracture: psi+ + psi- = psi, the stresses are
+// the derivatives of the energies, compression stores no crack-driving
+// energy, the anisotropic split is orthogonal in the energy norm, and the
+// isotropic-only splits refuse an anisotropic stiffness.
+
+#include <camfrac/io/errors.h>
+#include <camfrac/material/energy_split.h>
+#include <camfrac/material/mechanical_material.h>
+#include <camfrac/material/orientation.h>
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace camfrac;
+using dealii::SymmetricTensor;
+
+namespace
+{
+  SymmetricTensor<4, 3> isotropic_stiffness()
+  {
+    MechanicalMaterial m;
+    m.set_isotropic_elasticity(1.9e11, 0.24);
+    return m.stiffness(dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()));
+  }
+
+  SymmetricTensor<4, 3> hexagonal_stiffness()
+  {
+    MechanicalMaterial m;
+    m.set_hexagonal_elasticity(250e9, 80e9, 60e9, 180e9, 60e9);
+    return m.stiffness(rotation_from_bunge(0.3, 0.9, 1.7));
+  }
+
+  SymmetricTensor<2, 3> random_strain(std::mt19937_64 &generator)
+  {
+    SymmetricTensor<2, 3> eps;
+    for (unsigned int i = 0; i < 3; ++i)
+      for (unsigned int j = i; j < 3; ++j)
+        eps[i][j] = 0.02 * (2. * uniform_01(generator) - 1.);
+    return eps;
+  }
+
+  const StrainEnergySplit::Type all_types[] = {StrainEnergySplit::Type::none,
+                                               StrainEnergySplit::Type::volumetric_deviatoric,
+                                               StrainEnergySplit::Type::spectral,
+                                               StrainEnergySplit::Type::anisotropic};
+} // namespace
+
+TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
+{
+  std::mt19937_64 generator(3);
+  for (const bool hexagonal : {false, true})
+    for (const auto type : all_types)
+      {
+        const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
+                                    type == StrainEnergySplit::Type::spectral;
+        if (hexagonal && isotropic_only)
+          continue;
+        const auto              C = hexagonal ? hexagonal_stiffness() : isotropic_stiffness();
+        const StrainEnergySplit split(type, C);
+        double                  worst_sum = 0., worst_stress = 0., worst_derivative = 0.;
+        for (int k = 0; k < 100; ++k)
+          {
+            const auto   eps = random_strain(generator);
+            const auto   r   = split.evaluate(eps);
+            const double psi = 0.5 * (eps * (C * eps));
+            worst_sum        = std::max(worst_sum, std::abs(r.positive_energy + r.negative_energy - psi) / psi);
+            worst_stress     = std::max(worst_stress, (r.positive_stress + r.negative_stress - C * eps).norm() /
+                                                      (C * eps).norm());
+            EXPECT_GE(r.positive_energy, 0.);
+            EXPECT_GE(r.negative_energy, 0.);
+            // d psi+ / d eps by central differences along a random direction.
+            const auto   direction = random_strain(generator);
+            const double h         = 1e-7;
+            const double slope     = (split.evaluate(eps + h * direction).positive_energy -
+                                  split.evaluate(eps - h * direction).positive_energy) / (2. * h);
+            worst_derivative = std::max(worst_derivative, std::abs(slope - r.positive_stress * direction) /
+                                                            ((C * eps).norm() * direction.norm()));
+          }
+        std::cout << "  " << StrainEnergySplit::name(type) << (hexagonal ? ", rotated hexagonal C" : ", isotropic C")
+                  << ": |psi+ + psi- - psi|/psi <= " << worst_sum << ", stress sum " << worst_stress
+                  << ", d psi+/d eps vs sigma+ " << worst_derivative << std::endl;
+        EXPECT_LT(worst_sum, 1e-12);
+        EXPECT_LT(worst_stress, 1e-12);
+        EXPECT_LT(worst_derivative, 1e-6);
+      }
+}
+
+TEST(EnergySplit, CompressionDoesNotDriveCracks)
+{
+  // Hydrostatic pressure p: eps = C^-1 (-p I) for every split.
+  for (const bool hexagonal : {false, true})
+    for (const auto type : {StrainEnergySplit::Type::volumetric_deviatoric, StrainEnergySplit::Type::spectral,
+                            StrainEnergySplit::Type::anisotropic})
+      {
+        if (hexagonal && type != StrainEnergySplit::Type::anisotropic)
+          continue;
+        const auto              C = hexagonal ? hexagonal_stiffness() : isotropic_stiffness();
+        const StrainEnergySplit split(type, C);
+        const auto              eps = dealii::invert(C) * (-1e8 * dealii::unit_symmetric_tensor<3>());
+        const auto              r   = split.evaluate(eps);
+        EXPECT_LT(r.positive_energy, 1e-12 * r.negative_energy) << StrainEnergySplit::name(type);
+        // ... and tension of the same size is all crack-driving.
+        const auto t = split.evaluate(-eps);
+        EXPECT_LT(t.negative_energy, 1e-12 * t.positive_energy) << StrainEnergySplit::name(type);
+      }
+  // Triaxial compression with unequal principal strains (isotropic C):
+  // spectral and anisotropic splits store no psi+; Amor keeps the deviatoric part.
+  SymmetricTensor<2, 3> eps;
+  eps[0][0] = -0.01, eps[1][1] = -0.004, eps[2][2] = -0.002;
+  for (const auto type : {StrainEnergySplit::Type::spectral, StrainEnergySplit::Type::anisotropic})
+    EXPECT_EQ(StrainEnergySplit(type, isotropic_stiffness()).evaluate(eps).positive_energy, 0.)
+      << StrainEnergySplit::name(type);
+}
+
+TEST(EnergySplit, AnisotropicSplitIsOrthogonalInTheEnergyNorm)
+{
+  std::mt19937_64         generator(8);
+  const auto              C = hexagonal_stiffness();
+  const StrainEnergySplit split(StrainEnergySplit::Type::anisotropic, C);
+  const auto              C_inverse = dealii::invert(C);
+  double                  worst     = 0.;
+  for (int k = 0; k < 100; ++k)
+    {
+      const auto eps = random_strain(generator);
+      const auto r   = split.evaluate(eps);
+      // eps+- = C^-1 sigma+-: the parts are C-orthogonal, eps+ : C : eps- = sigma+ : C^-1 : sigma- = 0.
+      worst = std::max(worst, std::abs(r.positive_stress * (C_inverse * r.negative_stress)) /
+                                (0.5 * (eps * (C * eps))));
+    }
+  std::cout << "  anisotropic split: max |eps+ : C : eps-| / psi = " << worst << std::endl;
+  EXPECT_LT(worst, 1e-12);
+}
+
+TEST(EnergySplit, IsotropicSplitsRefuseAnisotropicStiffness)
+{
+  EXPECT_TRUE(StrainEnergySplit::is_isotropic(isotropic_stiffness()));
+  EXPECT_FALSE(StrainEnergySplit::is_isotropic(hexagonal_stiffness()));
+  EXPECT_THROW(StrainEnergySplit(StrainEnergySplit::Type::spectral, hexagonal_stiffness()), InputError);
+  EXPECT_THROW(StrainEnergySplit(StrainEnergySplit::Type::volumetric_deviatoric, hexagonal_stiffness()), InputError);
+  EXPECT_NO_THROW(StrainEnergySplit(StrainEnergySplit::Type::anisotropic, hexagonal_stiffness()));
+  EXPECT_THROW(StrainEnergySplit::from_string("Miehe"), InputError);
+}
