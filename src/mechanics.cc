@@ -53,6 +53,12 @@ namespace camfrac
                       "Degree of the vector Q_k displacement elements [-]: 1, 2, or 0 for the concentration degree + 1 "
                       "(at most 2). Concentration Q1 with displacement Q2 converges optimally; equal order loses one "
                       "order in the stress-coupled flux (docs/verification.md).");
+    prm.declare_entry("Out-of-plane condition", "plane strain", Patterns::Selection("plane strain|generalized plane strain"),
+                      "2D only. plane strain: eps_zz = 0, so an out-of-plane chemical strain is fully "
+                      "restrained (sigma_zz reported). generalized plane strain: a uniform eps_zz with zero net "
+                      "axial force, the section of a long particle free to extend (recommended with fracture, "
+                      "where a restrained eps_zz would drive damage that a 2D crack cannot represent). "
+                      "Free particles only.");
     prm.declare_entry("Stress-coupled diffusion", "true", Patterns::Bool(),
                       "Two-way coupling: the flux carries M grad(sigma : d eps_ch/dc) (docs/theory.md eq. (J)). "
                       "false: stress follows the concentration but does not act back (one-way).");
@@ -82,6 +88,7 @@ namespace camfrac
     enabled                     = prm.get_bool("Enable");
     fe_degree                   = prm.get_integer("Polynomial degree");
     stress_coupled_diffusion    = prm.get_bool("Stress-coupled diffusion");
+    generalized_plane_strain    = prm.get("Out-of-plane condition") == "generalized plane strain";
     coupling_tolerance          = prm.get_double("Coupling tolerance");
     maximum_coupling_iterations = prm.get_integer("Maximum coupling iterations");
     stabilisation_factor        = prm.get_double("Stabilisation factor");
@@ -210,6 +217,61 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void MechanicsField<dim, LA>::add_dirichlet_boundary(const types::boundary_id                   id,
+                                                       std::shared_ptr<const Function<dim>> displacement,
+                                                       const ComponentMask                        &mask)
+  {
+    boundary_conditions.push_back({id, std::move(displacement), mask});
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::update_boundary_values()
+  {
+    // Same constrained DoFs, new values: the matrix stays, the lifting changes.
+    make_constraints();
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_damage(const DamageView &view)
+  {
+    damage = view;
+    damage_values_cache.clear();
+    if (dof_handler.has_active_dofs())
+      {
+        assemble_matrix();
+        build_preconditioner();
+        compute_unit_response();
+      }
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::degradation_at(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                               const Quadrature<dim> &quadrature, std::vector<double> &g) const
+  {
+    g.assign(quadrature.size(), 1.);
+    if (damage.values == nullptr)
+      return;
+    FEValues<dim> *cached = nullptr;
+    for (const auto &values : damage_values_cache)
+      if (values->get_quadrature().get_points() == quadrature.get_points())
+        cached = values.get();
+    if (cached == nullptr)
+      {
+        damage_values_cache.push_back(
+          std::make_unique<FEValues<dim>>(mapping, damage.dof_handler->get_fe(), quadrature, update_values));
+        cached = damage_values_cache.back().get();
+      }
+    cached->reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(), cell->index(),
+                                                                  damage.dof_handler));
+    cached->get_function_values(*damage.values, g);
+    for (double &value : g)
+      {
+        const double d = std::min(std::max(value, 0.), 1.);
+        value          = (1. - d) * (1. - d) + damage.residual_stiffness;
+      }
+  }
+
+  template <int dim, typename LA>
   void MechanicsField<dim, LA>::set_body_force(std::shared_ptr<const Function<dim>> force)
   {
     body_force = std::move(force);
@@ -231,6 +293,8 @@ namespace camfrac
         local.point.rotation = orientation_function ? orientation_function(p) : uniform_rotation;
         local.stiffness      = orientation_function ? material.stiffness(local.point.rotation) : uniform_stiffness;
       }
+    if (split_type != StrainEnergySplit::Type::none && (material_field || orientation_function))
+      local.split = std::make_shared<StrainEnergySplit>(split_type, local.stiffness);
     return local;
   }
 
@@ -295,6 +359,10 @@ namespace camfrac
       scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
     uniform_stiffness = material.stiffness(uniform_rotation);
     material_caches.clear();
+    damage_values_cache.clear();
+    uniform_split.reset();
+    if (split_type != StrainEnergySplit::Type::none && !material_field && !orientation_function)
+      uniform_split = std::make_shared<StrainEnergySplit>(split_type, uniform_stiffness);
     {
       // Eshelby tensor S of a sphere (3D) or of a circular cylinder along z
       // (2D plane strain) in the isotropic-equivalent solid (Mura 1987, §11).
@@ -335,8 +403,15 @@ namespace camfrac
     right_hand_side.reinit(locally_owned_dofs, mpi_communicator);
 
     assemble_matrix();
+    build_preconditioner();
+    compute_unit_response();
+  }
 
-    // Preconditioner, built once: the stiffness does not depend on c.
+  // The stiffness does not depend on c: the preconditioner is rebuilt only
+  // when the matrix changes (setup, a new damage field).
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::build_preconditioner()
+  {
     linear_solver->clear();
     if (settings.direct_solver)
       return;
@@ -435,10 +510,14 @@ namespace camfrac
         rigid_body_modes[m].compress(VectorOperation::insert);
       }
 
-    if (dirichlet_displacement)
+    if (supported())
       {
-        VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
-                                                 *dirichlet_displacement, constraints);
+        if (dirichlet_displacement)
+          VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
+                                                   *dirichlet_displacement, constraints);
+        for (const auto &condition : boundary_conditions)
+          VectorTools::interpolate_boundary_values(mapping, dof_handler, condition.id, *condition.displacement,
+                                                   constraints, condition.mask);
         constraints.close();
         return;
       }
@@ -494,10 +573,12 @@ namespace camfrac
     FullMatrix<double>               cell_matrix(n, n);
     std::vector<types::global_dof_index> dofs(n);
     std::vector<SymmetricTensor<2, 3>>   strain(n), stress_of_shape(n);
+    std::vector<double>                  g;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
           fe_values.reinit(cell);
+          degradation_at(cell, quadrature, g);
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
@@ -505,7 +586,7 @@ namespace camfrac
               for (unsigned int i = 0; i < n; ++i)
                 {
                   strain[i]          = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
-                  stress_of_shape[i] = C * strain[i];
+                  stress_of_shape[i] = g[q] * (C * strain[i]);
                 }
               const double JxW = fe_values.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
@@ -525,8 +606,12 @@ namespace camfrac
   // (docs/theory.md eq. (M-weak)); with inhomogeneous (Dirichlet)
   // constraints the cell matrix supplies the lifting.
   template <int dim, typename LA>
-  void MechanicsField<dim, LA>::assemble_rhs(const ConcentrationView &c)
+  void MechanicsField<dim, LA>::assemble_rhs(const ConcentrationView *c_view, const SymmetricTensor<2, 3> &eigenstrain)
   {
+    // c_view null: a unit out-of-plane problem (the uniform eigenstrain alone,
+    // no loads, homogeneous constraints).
+    const bool                   unit             = c_view == nullptr;
+    const SymmetricTensor<2, 3> &unit_eigenstrain = eigenstrain;
     right_hand_side = 0.;
     const QGauss<dim>     quadrature(fe.degree + 1);
     const QGauss<dim - 1> face_quadrature(fe.degree + 1);
@@ -534,11 +619,12 @@ namespace camfrac
                             update_values | update_gradients | update_quadrature_points | update_JxW_values);
     FEFaceValues<dim> fe_face_values(mapping, fe, face_quadrature,
                                      update_values | update_normal_vectors | update_JxW_values);
-    const auto   &c_fe = c.dof_handler->get_fe();
+    const auto   &c_fe = unit ? fe : c_view->dof_handler->get_fe();
     FEValues<dim> c_values_fe(mapping, c_fe, quadrature, update_values);
     const FEValuesExtractors::Vector displacement(0);
     const unsigned int               n = fe.n_dofs_per_cell();
-    const bool         lifting = dirichlet_displacement != nullptr;
+    const bool         lifting = supported() && !unit;
+    std::vector<double> g;
     dealii::Vector<double>           cell_rhs(n);
     FullMatrix<double>               cell_matrix(n, n);
     std::vector<types::global_dof_index> dofs(n);
@@ -550,24 +636,29 @@ namespace camfrac
       if (cell->is_locally_owned())
         {
           fe_values.reinit(cell);
-          c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                            cell->index(), c.dof_handler));
-          c_values_fe.get_function_values(*c.values, c_values);
-          if (body_force)
+          if (!unit)
+            {
+              c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                                cell->index(), c_view->dof_handler));
+              c_values_fe.get_function_values(*c_view->values, c_values);
+            }
+          if (body_force && !unit)
             body_force->vector_value_list(fe_values.get_quadrature_points(), force);
+          degradation_at(cell, quadrature, g);
           cell_rhs = 0.;
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const LocalMaterial         &local = local_material(cell, fe_values, q);
-              const SymmetricTensor<4, 3> &C     = local.stiffness;
-              const SymmetricTensor<2, 3>  eigenstress = C * chemical_strain_at(local, c_values[q]);
+              const SymmetricTensor<4, 3>  C     = g[q] * local.stiffness;
+              const SymmetricTensor<2, 3>  eigenstress =
+                C * (unit ? unit_eigenstrain : chemical_strain_at(local, c_values[q]));
               const double                 JxW = fe_values.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
                 {
                   strain[i] = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
                   double value = strain[i] * eigenstress;
-                  if (body_force)
+                  if (body_force && !unit)
                     for (unsigned int d = 0; d < dim; ++d)
                       value += fe_values[displacement].value(i, q)[d] * force[q][d];
                   cell_rhs(i) += value * JxW;
@@ -577,7 +668,7 @@ namespace camfrac
                   for (unsigned int j = 0; j < n; ++j)
                     cell_matrix(i, j) += strain[i] * (C * strain[j]) * JxW;
             }
-          if (settings.external_pressure != 0.)
+          if (settings.external_pressure != 0. && !unit)
             for (const auto &face : cell->face_iterators())
               if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
                 {
@@ -598,35 +689,29 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  unsigned int MechanicsField<dim, LA>::solve(const ConcentrationView &c)
+  unsigned int MechanicsField<dim, LA>::solve_linear(Vector &x, const Vector &rhs)
   {
-    {
-      std::unique_ptr<TimerOutput::Scope> scope;
-      if (timer != nullptr)
-        scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble");
-      assemble_rhs(c);
-    }
     std::unique_ptr<TimerOutput::Scope> scope;
     if (timer != nullptr)
       scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: linear solve");
-    const double  rhs_norm = right_hand_side.l2_norm();
+    const double  rhs_norm = rhs.l2_norm();
     unsigned int  iterations = 0;
     if (!std::isfinite(rhs_norm))
       throw MechanicsSolveFailure("mechanics: linear solver failed");
     if (rhs_norm == 0.)
-      solution_owned = 0.;
+      x = 0.;
     else if (settings.direct_solver)
       {
         SolverControl control(1, 0.);
         if constexpr (std::is_same_v<LA, TrilinosBackend>)
           {
             TrilinosWrappers::SolverDirect direct(control);
-            direct.solve(stiffness_matrix, solution_owned, right_hand_side);
+            direct.solve(stiffness_matrix, x, rhs);
           }
         else
           {
             PETScWrappers::SparseDirectMUMPS direct(control, mpi_communicator);
-            direct.solve(stiffness_matrix, solution_owned, right_hand_side);
+            direct.solve(stiffness_matrix, x, rhs);
           }
       }
     else
@@ -639,7 +724,7 @@ namespace camfrac
             TrilinosWrappers::SolverCG cg(control);
             try
               {
-                cg.solve(stiffness_matrix, solution_owned, right_hand_side, linear_solver->amg);
+                cg.solve(stiffness_matrix, x, rhs, linear_solver->amg);
               }
             catch (const std::exception &)
               {
@@ -653,8 +738,8 @@ namespace camfrac
             check_petsc(KSPSetTolerances(ksp, settings.linear_tolerance, 1e-300, PETSC_DEFAULT,
                                          settings.maximum_linear_iterations),
                         "KSPSetTolerances");
-            check_petsc(KSPSolve(ksp, static_cast<const Vec &>(right_hand_side),
-                                 static_cast<const Vec &>(solution_owned)),
+            check_petsc(KSPSolve(ksp, static_cast<const Vec &>(rhs),
+                                 static_cast<const Vec &>(x)),
                         "KSPSolve");
             KSPConvergedReason reason;
             PetscInt           its = 0;
@@ -665,12 +750,117 @@ namespace camfrac
             iterations = its;
           }
       }
+    return iterations;
+  }
+
+  template <int dim, typename LA>
+  unsigned int MechanicsField<dim, LA>::solve(const ConcentrationView &c)
+  {
+    {
+      std::unique_ptr<TimerOutput::Scope> scope;
+      if (timer != nullptr)
+        scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble");
+      assemble_rhs(&c);
+    }
+    const unsigned int iterations = solve_linear(solution_owned, right_hand_side);
     constraints.distribute(solution_owned);
     Vector displacement_owned = solution_owned;
-    if (!dirichlet_displacement)
+    if (uses_generalized_plane_strain())
+      {
+        // Zero net out-of-plane forces: N_kl a_l = -N_0k.
+        Vector u0(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+        u0                     = solution_owned;
+        const auto forces      = out_of_plane_forces(u0, SymmetricTensor<2, 3>(), &c);
+        out_of_plane_strain    = SymmetricTensor<2, 3>();
+        for (unsigned int k = 0; k < 3; ++k)
+          {
+            double a = 0.;
+            for (unsigned int l = 0; l < 3; ++l)
+              a -= unit_forces_inverse(k, l) * forces[l];
+            out_of_plane_strain += a * out_of_plane_mode(k);
+            displacement_owned.add(a, unit_responses[k]);
+          }
+      }
+    if (!supported())
       remove_rigid_body_motion(displacement_owned);
     solution = displacement_owned;
     return iterations;
+  }
+
+  template <int dim, typename LA>
+  SymmetricTensor<2, 3> MechanicsField<dim, LA>::out_of_plane_mode(const unsigned int k)
+  {
+    SymmetricTensor<2, 3> E;
+    if (k == 0)
+      E[2][2] = 1.;
+    else
+      E[k - 1][2] = 0.5; // eps_xz, eps_yz = 1/2: an engineering shear of 1
+    return E;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::compute_unit_response()
+  {
+    if (!uses_generalized_plane_strain())
+      return;
+    if (supported())
+      throw InputError("generalized plane strain (Mechanics/Out-of-plane condition) needs a free particle");
+    FullMatrix<double> forces(3, 3);
+    for (unsigned int k = 0; k < 3; ++k)
+      {
+        assemble_rhs(nullptr, -out_of_plane_mode(k));
+        unit_responses[k].reinit(locally_owned_dofs, mpi_communicator);
+        solve_linear(unit_responses[k], right_hand_side);
+        constraints.distribute(unit_responses[k]);
+        Vector uk(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+        uk                 = unit_responses[k];
+        const auto columns = out_of_plane_forces(uk, out_of_plane_mode(k), nullptr);
+        for (unsigned int l = 0; l < 3; ++l)
+          forces(l, k) = columns[l];
+      }
+    unit_forces_inverse.reinit(3, 3);
+    unit_forces_inverse.invert(forces);
+  }
+
+  template <int dim, typename LA>
+  std::array<double, 3> MechanicsField<dim, LA>::out_of_plane_forces(const Vector                &u,
+                                                                      const SymmetricTensor<2, 3> &extra,
+                                                                      const ConcentrationView     *c) const
+  {
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_gradients | update_quadrature_points | update_JxW_values);
+    std::unique_ptr<FEValues<dim>> c_values_fe;
+    if (c != nullptr)
+      c_values_fe = std::make_unique<FEValues<dim>>(mapping, c->dof_handler->get_fe(), quadrature, update_values);
+    std::vector<Tensor<2, dim>> gradients(quadrature.size());
+    std::vector<double>         c_values(quadrature.size(), 0.), g;
+    std::array<double, 3>       forces = {0., 0., 0.};
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(u, gradients);
+          if (c != nullptr)
+            {
+              c_values_fe->reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                                 cell->index(), c->dof_handler));
+              c_values_fe->get_function_values(*c->values, c_values);
+            }
+          degradation_at(cell, quadrature, g);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const LocalMaterial  &local  = local_material(cell, fe_values, q);
+              SymmetricTensor<2, 3> strain = embed<dim>(symmetrize(gradients[q])) + extra;
+              if (c != nullptr)
+                strain -= chemical_strain_at(local, c_values[q]);
+              const SymmetricTensor<2, 3> stress = g[q] * (local.stiffness * strain);
+              for (unsigned int k = 0; k < 3; ++k)
+                forces[k] += stress * out_of_plane_mode(k) * fe_values.JxW(q);
+            }
+        }
+    for (double &f : forces)
+      f = Utilities::MPI::sum(f, mpi_communicator);
+    return forces;
   }
 
   template <int dim, typename LA>
@@ -745,6 +935,8 @@ namespace camfrac
     fe_values.reinit(cell);
     std::vector<Tensor<2, dim>> gradients(quadrature.size());
     fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(solution, gradients);
+    std::vector<double> g;
+    degradation_at(tria_cell, quadrature, g);
     states.resize(quadrature.size());
     for (unsigned int q = 0; q < quadrature.size(); ++q)
       {
@@ -752,9 +944,19 @@ namespace camfrac
         auto                &s     = states[q];
         s.chemical_strain      = chemical_strain_at(local, c_values[q]);
         s.chemical_strain_rate = chemical_strain_derivative_at(local, c_values[q]);
-        const SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
-        s.stress                 = local.stiffness * elastic_strain;
-        s.elastic_energy_density = 0.5 * (s.stress * elastic_strain);
+        SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
+        if (dim == 2)
+          elastic_strain += out_of_plane_strain; // generalized plane strain (0 otherwise)
+        const SymmetricTensor<2, 3> undegraded = local.stiffness * elastic_strain;
+        // Hybrid formulation (Ambati et al. 2015): the whole stress is
+        // degraded, psi+ of the split drives the crack (docs/theory.md §11).
+        s.degradation              = g[q];
+        s.stress                   = g[q] * undegraded;
+        s.chemical_stress          = g[q] * (local.stiffness * s.chemical_strain);
+        s.elastic_energy_density   = 0.5 * (s.stress * elastic_strain);
+        const StrainEnergySplit *split = local.split ? local.split.get() : uniform_split.get();
+        s.positive_energy_density =
+          split ? split->evaluate(elastic_strain).positive_energy : 0.5 * (undegraded * elastic_strain);
         s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
         // L: the Eshelby estimate eps' : C_iso : (I - S) : eps' of -ds/dc
         // for a spherical (3D) or cylindrical (2D, plane strain) region of
@@ -768,8 +970,8 @@ namespace camfrac
         const auto   curvature = (chemical_strain_derivative_at(local, c_values[q] + h) -
                                 chemical_strain_derivative_at(local, c_values[q] - h)) / (2. * h);
         s.split_stiffness =
-          std::max(std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
-                            0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -
+          std::max(g[q] * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
+                                   0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -
                      s.stress * curvature,
                    0.);
       }
@@ -787,6 +989,114 @@ namespace camfrac
       typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(), cell->index(), c.dof_handler));
     c_fe_values.get_function_values(*c.values, c_values);
     evaluate(cell, quadrature, c_values, states);
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::for_each_cell_force(
+    const ConcentrationView                                                                         &c,
+    const std::function<void(const typename DoFHandler<dim>::active_cell_iterator &, const dealii::Vector<double> &,
+                             const dealii::Vector<double> &, const dealii::Vector<double> &)> &consumer) const
+  {
+    // Per cell: internal forces f_i = int eps(phi_i) : sigma dV and the
+    // external ones (body force, pressure) with the last solution.
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim>         fe_values(mapping, fe, quadrature,
+                                    update_values | update_gradients | update_quadrature_points | update_JxW_values);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature,
+                                         update_values | update_normal_vectors | update_JxW_values);
+    FEValues<dim>         c_values_fe(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    dealii::Vector<double>           internal(n), external(n), chemical(n);
+    std::vector<double>              c_values(quadrature.size());
+    std::vector<MaterialPointState>  states;
+    std::vector<dealii::Vector<double>> force(quadrature.size(), dealii::Vector<double>(dim));
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_values_fe.get_function_values(*c.values, c_values);
+          evaluate(cell, quadrature, c_values, states);
+          if (body_force)
+            body_force->vector_value_list(fe_values.get_quadrature_points(), force);
+          internal = 0.;
+          external = 0.;
+          chemical = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            for (unsigned int i = 0; i < n; ++i)
+              {
+                const SymmetricTensor<2, 3> strain_i = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                internal(i) += strain_i * states[q].stress * fe_values.JxW(q);
+                chemical(i) += strain_i * states[q].chemical_stress * fe_values.JxW(q);
+                if (body_force)
+                  for (unsigned int d = 0; d < dim; ++d)
+                    external(i) += fe_values[displacement].value(i, q)[d] * force[q][d] * fe_values.JxW(q);
+              }
+          if (settings.external_pressure != 0.)
+            for (const auto &face : cell->face_iterators())
+              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+                {
+                  fe_face_values.reinit(cell, face);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    for (unsigned int i = 0; i < n; ++i)
+                      external(i) -= settings.external_pressure *
+                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
+                                     fe_face_values.JxW(q);
+                }
+          consumer(cell, internal, external, chemical);
+        }
+  }
+
+  template <int dim, typename LA>
+  Tensor<1, dim> MechanicsField<dim, LA>::boundary_reaction(const types::boundary_id id,
+                                                           const ConcentrationView &c) const
+  {
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<bool>                    on_boundary(n);
+    Tensor<1, dim>                       reaction;
+    for_each_cell_force(c, [&](const auto &cell, const dealii::Vector<double> &internal,
+                               const dealii::Vector<double> &external, const dealii::Vector<double> &) {
+      std::fill(on_boundary.begin(), on_boundary.end(), false);
+      for (const unsigned int f : cell->face_indices())
+        if (cell->face(f)->at_boundary() && cell->face(f)->boundary_id() == id)
+          for (unsigned int i = 0; i < n; ++i)
+            if (fe.has_support_on_face(i, f))
+              on_boundary[i] = true;
+      for (unsigned int i = 0; i < n; ++i)
+        if (on_boundary[i])
+          reaction[fe.system_to_component_index(i).first] += internal(i) - external(i);
+    });
+    for (unsigned int d = 0; d < dim; ++d)
+      reaction[d] = Utilities::MPI::sum(reaction[d], mpi_communicator);
+    return reaction;
+  }
+
+  template <int dim, typename LA>
+  double MechanicsField<dim, LA>::relative_residual(const ConcentrationView &c) const
+  {
+    Vector residual(locally_owned_dofs, mpi_communicator);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    dealii::Vector<double>               r(n);
+    double                               scale = 0.;
+    for_each_cell_force(c, [&](const auto &cell, const dealii::Vector<double> &internal,
+                               const dealii::Vector<double> &external, const dealii::Vector<double> &chemical) {
+      r = internal;
+      r -= external;
+      // Scale: the cell-wise internal, external and chemical-strain loads (a
+      // stress-free body under a compatible chemical strain has a nonzero scale).
+      scale += internal.norm_sqr() + external.norm_sqr() + chemical.norm_sqr();
+      cell->get_dof_indices(dofs);
+      constraints.distribute_local_to_global(r, dofs, residual);
+    });
+    residual.compress(VectorOperation::add);
+    scale = std::sqrt(Utilities::MPI::sum(scale, mpi_communicator));
+    const double norm = residual.l2_norm();
+    return scale > 0. ? norm / scale : norm;
   }
 
   template <int dim, typename LA>

@@ -415,6 +415,7 @@ namespace camfrac
 
         const StepResult result = model.advance(trial_dt, control);
         bool             reject = !result.converged;
+        const bool       staggered_failure = reject && result.staggered_failure;
         double           next_dt = trial_dt * settings.cut_back_factor;
         bool             landed  = false;
         bool             passed_cutoff = false;
@@ -463,6 +464,12 @@ namespace camfrac
                     warning_list.push_back(where + ": cut-off passed within the minimum time step; step ended");
                     return;
                   }
+                if (staggered_failure)
+                  throw SolverFailure(where + ": the staggered fracture iteration did not converge at the minimum "
+                                      "time step " + std::to_string(settings.minimum_time_step) + " s, at t = " +
+                                      std::to_string(current_time) + " s (a crack running unstably). Raise "
+                                      "'Fracture/Maximum staggered iterations' or loosen 'Fracture/Staggered "
+                                      "tolerance'.");
                 throw SolverFailure(where + ": Newton did not converge at the minimum time step " +
                                     std::to_string(settings.minimum_time_step) + " s, at t = " +
                                     std::to_string(current_time) + " s (last voltage " + std::to_string(last_voltage) +

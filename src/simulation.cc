@@ -5,6 +5,7 @@
 // output. Also the particle geometry and the history writer.
 
 #include <camfrac/coupling/chemo_mechanics.h>
+#include <camfrac/coupling/fracture.h>
 #include <camfrac/io/errors.h>
 #include <camfrac/simulation.h>
 
@@ -88,7 +89,8 @@ namespace camfrac
     return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
            "protocol_step,cycle,lithium_mol,max_principal_stress_Pa,max_hydrostatic_stress_Pa,"
            "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
-           "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg";
+           "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,crack_measure,"
+           "crack_measure_intergranular,crack_measure_intragranular,max_d,staggered_iterations";
   }
 
   std::string HistoryWriter::format(const HistoryRow &row)
@@ -103,6 +105,9 @@ namespace camfrac
     out << ',' << m.max_principal_stress << ',' << m.max_hydrostatic_stress << ',' << m.min_hydrostatic_stress << ','
         << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations << ',' << m.surface_hoop_stress << ','
         << m.center_hydrostatic_stress << ',' << m.max_gb_normal_stress << ',' << m.mean_misorientation;
+    const auto &k = row.crack;
+    out << ',' << k.crack_measure << ',' << k.intergranular << ',' << k.intragranular << ',' << k.max_damage << ','
+        << k.staggered_iterations;
     return out.str();
   }
 
@@ -224,6 +229,7 @@ namespace camfrac
     TransportSettings::declare_parameters(prm);
     MechanicalMaterial::declare_parameters(prm);
     MechanicsSettings::declare_parameters(prm);
+    FractureSettings::declare_parameters(prm);
     Microstructure<dim>::declare_parameters(prm);
     Protocol::declare_parameters(prm);
     TimeSteppingSettings::declare_parameters(prm);
@@ -247,6 +253,11 @@ namespace camfrac
         mechanics_settings.parse_parameters(prm);
         if (mechanics_settings.enabled)
           mechanical_material.parse_parameters(prm, default_data_directory(), material.maximum_concentration);
+        fracture_settings.parse_parameters(prm);
+        if (fracture_settings.enabled && !mechanics_settings.enabled)
+          throw InputError("Fracture/Enabled = true needs Mechanics/Enable = true");
+        if (fracture_settings.enabled && fracture_settings.electrolyte_infiltration && !transport_settings.butler_volmer)
+          throw InputError("Fracture/Electrolyte infiltration needs Butler-Volmer kinetics at the surface");
         parse_microstructure();
         time_stepping.parse_parameters(prm);
         protocol = Protocol::from_parameters(prm);
@@ -422,6 +433,8 @@ namespace camfrac
 
       parallel::distributed::Triangulation<dim> triangulation(communicator);
       geometry.create(triangulation);
+      if (fracture_settings.enabled)
+        resolve_length_scale(triangulation);
       // Imported meshes define their own volume (1C refers to it).
       const double particle_volume =
         geometry.mesh_file.empty() ? geometry.nominal_volume<dim>() : GridTools::volume(triangulation);
@@ -441,17 +454,34 @@ namespace camfrac
                                                                 degree, &timer);
           mechanics->set_orientation(material.orientation);
           mechanics->set_material_field(material_field);
+          if (fracture_settings.enabled)
+            mechanics->set_energy_split(fracture_settings.split);
           mechanics->setup();
           coupled = std::make_unique<ChemoMechanicalModel<dim, LA>>(transport, *mechanics, mechanics_settings, &timer);
           coupled->setup();
         }
-      ElectrodeModel &model = coupled ? static_cast<ElectrodeModel &>(*coupled) : transport;
+      std::unique_ptr<PhaseField<dim, LA>>      phase_field;
+      std::unique_ptr<FracturingModel<dim, LA>> fracturing;
+      if (fracture_settings.enabled)
+        {
+          phase_field = std::make_unique<PhaseField<dim, LA>>(triangulation, fracture_settings, &timer);
+          phase_field->set_material_field(material_field);
+          phase_field->setup();
+          fracturing = std::make_unique<FracturingModel<dim, LA>>(transport, *mechanics, *coupled, *phase_field, &timer);
+          fracturing->setup();
+        }
+      ElectrodeModel &model = fracturing ? static_cast<ElectrodeModel &>(*fracturing) :
+                              coupled    ? static_cast<ElectrodeModel &>(*coupled) :
+                                           static_cast<ElectrodeModel &>(transport);
 
       pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
             << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
             << transport_settings.fe_degree << ")";
       if (mechanics)
         pcout << " + " << mechanics->n_dofs() << " displacement DoFs (Q" << mechanics->get_fe_degree() << ")";
+      if (phase_field)
+        pcout << " + " << phase_field->n_dofs() << " phase-field DoFs ("
+              << FractureSettings::model_name(fracture_settings.model) << ")";
       pcout << ", " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
             << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
             << std::endl;
@@ -460,12 +490,14 @@ namespace camfrac
       std::vector<XDMFEntry> xdmf_entries;
       unsigned int           field_index     = 0;
       double                 last_field_time = 0.;
-      std::vector<XDMFEntry> mechanics_xdmf_entries;
+      std::vector<XDMFEntry> mechanics_xdmf_entries, fracture_xdmf_entries;
       const auto write_all_fields = [&](const double time) {
         transport.write_fields(output.directory, field_index, time, xdmf_entries);
         if (mechanics)
           mechanics->write_fields(coupled->concentration_view(), output.directory, field_index, time,
                                   mechanics_xdmf_entries);
+        if (phase_field)
+          phase_field->write_fields(output.directory, field_index, time, fracture_xdmf_entries);
         ++field_index;
       };
       if (output.write_fields)
@@ -501,6 +533,8 @@ namespace camfrac
         row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
         if (coupled)
           row.mechanics = coupled->mechanical_summary();
+        if (fracturing)
+          row.crack = fracturing->crack_summary();
         history.add(row);
         history_rows.push_back(row);
 
@@ -553,6 +587,53 @@ namespace camfrac
     }
     if (failure)
       std::rethrow_exception(failure);
+  }
+
+  // Pre-refinement for phase-field fracture: refine the cracking region (the
+  // Li-storing particle beyond the inner radius) until h = diameter/sqrt(dim)
+  // <= ell/2 everywhere in it.
+  template <int dim>
+  void Simulation<dim>::resolve_length_scale(parallel::distributed::Triangulation<dim> &triangulation) const
+  {
+    const double target = 0.5 * fracture_settings.length_scale;
+    const auto   in_region = [&](const auto &cell) {
+      if (material_field && !material_field->stores_lithium(cell))
+        return false;
+      double r = 0.;
+      for (const unsigned int v : cell->vertex_indices())
+        r = std::max(r, cell->vertex(v).norm());
+      return r >= fracture_settings.crack_region_inner_radius;
+    };
+    double coarsest = 0.;
+    for (unsigned int level = 0;; ++level)
+      {
+        unsigned int marked = 0;
+        coarsest            = 0.;
+        for (const auto &cell : triangulation.active_cell_iterators())
+          if (cell->is_locally_owned() && in_region(cell))
+            {
+              const double h = cell->diameter() / std::sqrt(double(dim));
+              coarsest       = std::max(coarsest, h);
+              if (h > target * (1. + 1e-10))
+                {
+                  cell->set_refine_flag();
+                  ++marked;
+                }
+            }
+        marked   = Utilities::MPI::sum(marked, communicator);
+        coarsest = Utilities::MPI::max(coarsest, communicator);
+        if (marked == 0)
+          return;
+        if (level == fracture_settings.maximum_resolution_refinements)
+          break;
+        triangulation.execute_coarsening_and_refinement();
+      }
+    std::ostringstream message;
+    message << "the mesh does not resolve the fracture length scale: h = " << coarsest << " m > ell/2 = " << target
+            << " m after " << fracture_settings.maximum_resolution_refinements
+            << " extra refinements (raise Fracture/Maximum resolution refinements or Geometry/Global refinements, "
+               "or increase Fracture/Length scale)";
+    throw InputError(message.str());
   }
 
   template class Simulation<2>;

@@ -29,6 +29,7 @@
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <type_traits>
@@ -251,12 +252,13 @@ namespace camfrac
                                                          const unsigned int q, const double x,
                                                          const bool derivative) const
   {
+    const unsigned int n_q    = Utilities::pow(fe.degree + 1, dim);
+    const double       factor = diffusivity_factors.empty() ? 1. : diffusivity_factors[cell->active_cell_index() * n_q + q];
     if (!material_field)
-      return derivative ? material.diffusivity_tensor_derivative<dim>(x) : material.diffusivity_tensor<dim>(x);
-    const unsigned int n_q   = Utilities::pow(fe.degree + 1, dim);
-    const auto        &point = point_materials[cell->active_cell_index() * n_q + q];
-    return derivative ? material_field->diffusivity_tensor_derivative(point, x) :
-                        material_field->diffusivity_tensor(point, x);
+      return factor * (derivative ? material.diffusivity_tensor_derivative<dim>(x) : material.diffusivity_tensor<dim>(x));
+    const auto &point = point_materials[cell->active_cell_index() * n_q + q];
+    return factor * (derivative ? material_field->diffusivity_tensor_derivative(point, x) :
+                                  material_field->diffusivity_tensor(point, x));
   }
 
   template <int dim, typename LA>
@@ -340,6 +342,29 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  template <typename Integrand>
+  void TransportField<dim, LA>::for_each_crack_point(const Vector &c, Integrand &&integrand) const
+  {
+    if (crack_surface_density.empty())
+      return;
+    const QGauss<dim>   quadrature(fe.degree + 1);
+    FEValues<dim>       fe_values(mapping, fe, quadrature, update_values | update_JxW_values);
+    std::vector<double> values(quadrature.size());
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          const double *a = &crack_surface_density[cell->active_cell_index() * quadrature.size()];
+          if (std::all_of(a, a + quadrature.size(), [](const double v) { return v == 0.; }))
+            continue;
+          fe_values.reinit(cell);
+          fe_values.get_function_values(c, values);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            if (a[q] > 0.)
+              integrand(values[q], a[q] * fe_values.JxW(q));
+        }
+  }
+
+  template <int dim, typename LA>
   double TransportField<dim, LA>::mean_surface_ocp(const Vector &c) const
   {
     double integral = 0.;
@@ -360,14 +385,16 @@ namespace camfrac
   {
     double       current = 0., slope = 0.;
     const double c_max = material.maximum_concentration;
-    for_each_surface_point(c, [&](const double c_s, const double JxW) {
+    const auto add = [&](const double c_s, const double JxW) {
       const double x  = clamp_fraction(c_s / c_max);
       const auto   bv = butler_volmer(potential - surface_ocp(x),
                                       surface_exchange_current(x * c_max), material.transfer_coefficient,
                                       material.thermal_voltage(), material.film_resistance);
       current += bv.current_density * JxW;
       slope += bv.d_current_d_potential * JxW;
-    });
+    };
+    for_each_surface_point(c, add);
+    for_each_crack_point(c, add); // infiltrated crack faces
     return {Utilities::MPI::sum(current, mpi_communicator), Utilities::MPI::sum(slope, mpi_communicator)};
   }
 
@@ -480,15 +507,41 @@ namespace camfrac
                     flux_of_shape[j]   = shape_flux_tensor * fe_values.shape_grad(j, q);
                   }
               const double source = volume_source ? source_values[q] : 0.;
+              // Infiltrated crack faces: the surface reaction as a volumetric sink a i/F.
+              double crack_flux = 0., crack_flux_dc = 0., crack_flux_dphi = 0.;
+              const double area_density =
+                crack_surface_density.empty() || !settings.butler_volmer ?
+                  0. :
+                  crack_surface_density[cell->active_cell_index() * quadrature.size() + q];
+              if (area_density > 0.)
+                {
+                  const double cs = x * c_max;
+                  const auto   bv = butler_volmer(potential - surface_ocp(x), surface_exchange_current(cs),
+                                                material.transfer_coefficient, material.thermal_voltage(),
+                                                material.film_resistance);
+                  crack_flux    = area_density * bv.current_density / constants::faraday;
+                  crack_flux_dc = area_density *
+                                  (-bv.d_current_d_potential * surface_ocp_derivative(x) / c_max +
+                                   bv.d_current_d_exchange * surface_exchange_current_derivative(cs)) /
+                                  constants::faraday;
+                  crack_flux_dphi = area_density * bv.d_current_d_potential / constants::faraday;
+                  totals.current += area_density * bv.current_density * JxW;
+                  totals.d_current_d_phi += area_density * bv.d_current_d_potential * JxW;
+                }
               for (unsigned int i = 0; i < dofs_per_cell; ++i)
                 {
                   const double         N_i      = fe_values.shape_value(i, q);
                   const Tensor<1, dim> grad_N_i = fe_values.shape_grad(i, q);
-                  cell_residual(i) += (N_i * (rate - source) + grad_N_i * flux_with_stress) * JxW;
+                  cell_residual(i) += (N_i * (rate - source + crack_flux) + grad_N_i * flux_with_stress) * JxW;
                   if (with_jacobian)
                     {
-                      // d/dc_j of the mass, diffusion and D'(x) terms.
-                      const double mass_i = N_i / dt + grad_N_i * d_flux_dx;
+                      if (area_density > 0.)
+                        {
+                          cell_column(i) += N_i * crack_flux_dphi * JxW;
+                          cell_row(i) += N_i * crack_flux_dc * constants::faraday * JxW;
+                        }
+                      // d/dc_j of the mass, diffusion, D'(x) and crack-reaction terms.
+                      const double mass_i = N_i / dt + grad_N_i * d_flux_dx + N_i * crack_flux_dc;
                       for (unsigned int j = 0; j < dofs_per_cell; ++j)
                         cell_matrix(i, j) += (mass_i * shape_values[j] + grad_N_i * flux_of_shape[j]) * JxW;
                     }

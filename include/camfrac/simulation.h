@@ -8,6 +8,7 @@
 #include <camfrac/material/electrode_material.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/physics/mechanics.h>
+#include <camfrac/physics/phase_field.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/transport.h>
 
@@ -75,6 +76,7 @@ namespace camfrac
     TransportSettings         transport_settings;
     MechanicalMaterial        mechanical_material;
     MechanicsSettings         mechanics_settings;
+    FractureSettings          fracture_settings;
     TimeSteppingSettings      time_stepping;
     Protocol                  protocol;
     OutputSettings            output;
@@ -88,6 +90,7 @@ namespace camfrac
     void run_with_backend();
     void prepare_output_directory() const;
     void parse_microstructure();
+    void resolve_length_scale(dealii::parallel::distributed::Triangulation<dim> &triangulation) const;
   };
 
   /// Read "Dimension" from a parsed ParameterHandler.

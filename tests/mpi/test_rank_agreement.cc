@@ -33,9 +33,34 @@ namespace
     return text;
   }
 
-  std::string parameters(int dim, const std::string &backend, const std::string &directory, const bool mechanics = false,
-                         const bool grains = false)
+  // A small cracking polycrystal (2D): 8 randomly oriented grains with weak
+  // boundaries, Q1 u in generalized plane strain, AT2 with the anisotropic
+  // split, D_eff; refined until h <= ell/2.
+  std::string fracture(const std::string &backend, const std::string &directory)
   {
+    return "set Dimension = 2\nset Linear algebra = " + backend +
+           "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = 2\nend\n"
+           "subsection Material\n set Preset = NMC811\n set Reference stoichiometry = 0.9\nend\n"
+           "subsection Transport\n set Linear tolerance = 1e-12\n set Newton tolerance = 1e-11\nend\n"
+           "subsection Microstructure\n set Grains = Voronoi\n set Number of grains = 8\n"
+           " set Minimum seed spacing = 1e-6\n set Random seed = 5\n set Orientation distribution = random\n"
+           " set Grain boundary width = 4e-7\nend\n"
+           "subsection Mechanics\n set Enable = true\n set Polynomial degree = 1\n"
+           " set Out-of-plane condition = generalized plane strain\n set Stress-coupled diffusion = false\n"
+           " set Linear tolerance = 1e-12\nend\n"
+           "subsection Fracture\n set Enabled = true\n set Fracture toughness = 0.5\n"
+           " set Grain boundary toughness factor = 0.05\n set Length scale = 6e-7\n"
+           " set Energy split = anisotropic\n set Residual stiffness = 1e-4\n"
+           " set Staggered tolerance = 1e-7\n set Damage tolerance = 1e-6\nend\n"
+           "subsection Protocol\n set Steps = charge 2C for 3 min\nend\n"
+           "subsection Output\n set Directory = " + directory + "\n set Write fields = false\nend\n";
+  }
+
+  std::string parameters(int dim, const std::string &backend, const std::string &directory, const bool mechanics = false,
+                         const bool grains = false, const bool cracks = false)
+  {
+    if (cracks)
+      return fracture(backend, directory);
     if (grains)
       return parameters(dim, backend, directory, true) + polycrystal(dim);
     if (mechanics)
@@ -84,6 +109,10 @@ namespace
                           rel(p.state.mean_x, q.state.mean_x, q.state.mean_x),
                           rel(p.state.min_x, q.state.min_x, q.state.min_x),
                           rel(p.state.max_x, q.state.max_x, q.state.max_x)});
+        const auto  &f = a[k].crack, &g = b[k].crack;
+        const double crack_scale = std::max(std::abs(b.back().crack.crack_measure), 1e-300);
+        worst = std::max({worst, rel(f.crack_measure, g.crack_measure, crack_scale),
+                          rel(f.intergranular, g.intergranular, crack_scale), rel(f.max_damage, g.max_damage, 1.)});
         const auto &m = a[k].mechanics, &n = b[k].mechanics;
         const double stress_scale = std::max(std::abs(n.max_principal_stress), 1.);
         worst = std::max({worst, rel(m.max_principal_stress, n.max_principal_stress, stress_scale),
@@ -97,20 +126,22 @@ namespace
   }
 
   template <int dim>
-  void check_ranks(const std::string &backend, const bool mechanics = false, const bool grains = false)
+  void check_ranks(const std::string &backend, const bool mechanics = false, const bool grains = false,
+                   const bool cracks = false)
   {
     const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
     ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u) << "run this test with 2 ranks";
     const std::string tag =
-      std::to_string(dim) + "d-" + backend + (grains ? "-polycrystal" : (mechanics ? "-mechanics" : ""));
+      std::to_string(dim) + "d-" + backend +
+      (cracks ? "-fracture" : grains ? "-polycrystal" : (mechanics ? "-mechanics" : ""));
     const auto parallel =
-      run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics, grains), MPI_COMM_WORLD);
+      run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics, grains, cracks), MPI_COMM_WORLD);
     double            difference = 0.;
     std::size_t       rows = 0;
     if (rank == 0)
       {
         const auto serial =
-          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics, grains), MPI_COMM_SELF);
+          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics, grains, cracks), MPI_COMM_SELF);
         difference        = relative_difference(parallel, serial);
         rows              = serial.size();
         std::cout << "  " << tag << ": " << parallel.size() << " steps on 2 ranks, " << rows
@@ -118,6 +149,12 @@ namespace
         EXPECT_EQ(parallel.size(), rows);
         EXPECT_LT(difference, 1e-8);
         EXPECT_GT(parallel.size(), 10u);
+        if (cracks)
+          {
+            std::cout << "  final crack measure " << parallel.back().crack.crack_measure << " m, max d "
+                      << parallel.back().crack.max_damage << std::endl;
+            EXPECT_GT(parallel.back().crack.max_damage, 0.5); // it did crack
+          }
         if (grains)
           {
             EXPECT_GT(parallel.back().mechanics.max_gb_normal_stress, 1e6);
@@ -136,6 +173,9 @@ TEST(RankAgreement, ChemoMechanics2DTrilinos) { check_ranks<2>("Trilinos", true)
 TEST(RankAgreement, ChemoMechanics3DPETSc) { check_ranks<3>("PETSc", true); }
 TEST(RankAgreement, PolycrystalCoatedInMatrix2DTrilinos) { check_ranks<2>("Trilinos", true, true); }
 TEST(RankAgreement, Polycrystal3DTrilinos) { check_ranks<3>("Trilinos", true, true); }
+
+TEST(RankAgreement, FracturingPolycrystal2DTrilinos) { check_ranks<2>("Trilinos", true, true, true); }
+TEST(RankAgreement, FracturingPolycrystal2DPETSc) { check_ranks<2>("PETSc", true, true, true); }
 
 TEST(BackendAgreement, TrilinosAndPETScGiveTheSameHistory)
 {

@@ -27,6 +27,8 @@ namespace camfrac
     double       voltage           = 0.; ///< phi [V]
     double       current           = 0.; ///< I [A], positive on charge
     double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
+    /// Set when the staggered fracture iteration (not Newton) is what failed.
+    bool         staggered_failure = false;
   };
 
   /// Volume-averaged and extreme Li fractions and the Li inventory.
@@ -54,6 +56,18 @@ namespace camfrac
     double       mean_misorientation = 0.;
     unsigned int coupling_iterations = 0;
     unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
+  };
+
+  /// Crack indicators of one state (history.csv columns).
+  struct CrackSummary
+  {
+    /// Gamma = int 1/c_w (w(d)/ell + ell |grad d|^2) dV: the crack area in 3D [m^2],
+    /// length per unit thickness in 2D [m].
+    double       crack_measure = 0.;
+    double       intergranular = 0.; ///< part of Gamma inside the grain-boundary band
+    double       intragranular = 0.; ///< the rest
+    double       max_damage    = 0.; ///< max d over the nodes
+    unsigned int staggered_iterations = 0;
   };
 
   /**

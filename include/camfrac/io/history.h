@@ -18,6 +18,7 @@ namespace camfrac
     AcceptedStep step;
     double       soc = 0.; ///< (x_max - mean x)/(x_max - x_min)
     MechanicalSummary mechanics; ///< zeros without mechanics
+    CrackSummary      crack;     ///< zeros without fracture
   };
 
   /**
@@ -27,7 +28,9 @@ namespace camfrac
    * newton_iterations,linear_iterations,protocol_step,cycle,lithium_mol,
    * max_principal_stress_Pa,max_hydrostatic_stress_Pa,min_hydrostatic_stress_Pa,
    * elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,
-   * center_hydrostatic_stress_Pa
+   * center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,
+   * crack_measure,crack_measure_intergranular,crack_measure_intragranular,max_d,
+   * staggered_iterations (docs/user-guide.md lists units and meaning)
    */
   class HistoryWriter
   {

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 the camfrac authors
 #pragma once
 
+#include <camfrac/material/energy_split.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/transport.h>
@@ -17,9 +18,11 @@
 #include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/mapping_q_cache.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/full_matrix.h>
 
 #include <deal.II/fe/fe_values.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -43,6 +46,10 @@ namespace camfrac
     unsigned int maximum_coupling_iterations = 25;
     /// Scales the stabilisation L of the fixed-stress-type split (docs/theory.md §7).
     double       stabilisation_factor = 1.;
+    /// 2D only: generalized plane strain, uniform out-of-plane strains eps_zz, eps_xz, eps_yz with
+    /// zero net axial force and out-of-plane shear force (a section of a long body free to extend
+    /// and shear), instead of eps_zz = eps_xz = eps_yz = 0.
+    bool         generalized_plane_strain = false;
     /// Uniform pressure on the particle surface [Pa] (positive compresses).
     double       external_pressure = 0.;
     bool         direct_solver = false;
@@ -72,6 +79,12 @@ namespace camfrac
     /// Local stiffness of s = sigma : d eps_ch/dc against c, L [J m^3/mol^2],
     /// for the stabilisation of the c-u split (docs/theory.md §7).
     double                        split_stiffness = 0.;
+    /// Undegraded crack-driving energy psi+ of the energy split [J/m^3] (docs/theory.md §11).
+    double                        positive_energy_density = 0.;
+    /// g(d) at the point (1 without fracture).
+    double                        degradation = 1.;
+    /// g(d) C : eps_ch [Pa], the load of the chemical strain (scale of residuals).
+    dealii::SymmetricTensor<2, 3> chemical_stress;
   };
 
   /**
@@ -122,8 +135,27 @@ namespace camfrac
     void set_material_field(std::shared_ptr<const MaterialField<dim>> field) { material_field = std::move(field); }
     /// Verification: prescribe u on the whole surface instead of a free particle.
     void set_dirichlet_boundary(std::shared_ptr<const dealii::Function<dim>> displacement);
+    /// Prescribe the components @p mask of u = @p displacement on boundary @p id (specimens, verification).
+    /// The free-particle support is then not used. Call before setup(); update_boundary_values()
+    /// re-reads time-dependent functions.
+    void add_dirichlet_boundary(dealii::types::boundary_id id, std::shared_ptr<const dealii::Function<dim>> displacement,
+                                const dealii::ComponentMask &mask);
+    void update_boundary_values();
     /// Verification: a body force b(X) [N/m^3] (dim components).
     void set_body_force(std::shared_ptr<const dealii::Function<dim>> force);
+
+    /// The phase field d degrading the stiffness, g(d) = (1-d)^2 + k (docs/theory.md §11).
+    struct DamageView
+    {
+      const dealii::DoFHandler<dim> *dof_handler = nullptr;
+      const Vector                  *values      = nullptr; ///< ghosted
+      double                         residual_stiffness = 0.;
+    };
+    /// Which part of the elastic energy drives fracture (psi+ in MaterialPointState). Call before
+    /// setup(), which throws InputError for a split the stiffness does not allow.
+    void set_energy_split(StrainEnergySplit::Type type) { split_type = type; }
+    /// Degrade the stiffness by d: reassembles the matrix and rebuilds the preconditioner.
+    void set_damage(const DamageView &damage);
 
     /// DoFs, constraints, stiffness matrix and its preconditioner.
     void setup();
@@ -139,6 +171,13 @@ namespace camfrac
                   const dealii::Quadrature<dim>                                 &quadrature,
                   const std::vector<double>                                     &c_values,
                   std::vector<MaterialPointState>                               &states) const;
+
+    /// Reaction force on boundary @p id [N] (per metre of thickness in 2D): the sum of the internal
+    /// forces of the last solution at the DoFs of that boundary (collective).
+    dealii::Tensor<1, dim> boundary_reaction(dealii::types::boundary_id id, const ConcentrationView &c) const;
+    /// Equilibrium residual of the last solution with the current stiffness (after set_damage()),
+    /// relative to the internal forces (collective).
+    double relative_residual(const ConcentrationView &c) const;
 
     /// Particle-wide indicators of the last solution (collective).
     MechanicalSummary summary(const ConcentrationView &c) const;
@@ -180,6 +219,46 @@ namespace camfrac
     OrientationFunction           orientation_function;
     std::shared_ptr<const MaterialField<dim>> material_field;
     std::shared_ptr<const dealii::Function<dim>> dirichlet_displacement, body_force;
+    struct BoundaryCondition
+    {
+      dealii::types::boundary_id                   id;
+      std::shared_ptr<const dealii::Function<dim>> displacement;
+      dealii::ComponentMask                        mask;
+    };
+    std::vector<BoundaryCondition>           boundary_conditions;
+    StrainEnergySplit::Type                  split_type = StrainEnergySplit::Type::none;
+    std::shared_ptr<const StrainEnergySplit> uniform_split;
+    DamageView                               damage;
+    // FE_Q(1) values of d, one per distinct point set.
+    mutable std::vector<std::unique_ptr<dealii::FEValues<dim>>> damage_values_cache;
+    /// g(d) at the points @p quadrature of @p cell (1 without damage).
+    void degradation_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                        const dealii::Quadrature<dim> &quadrature, std::vector<double> &g) const;
+    /// Whether u is held by Dirichlet conditions (no rigid-body removal).
+    bool supported() const { return dirichlet_displacement || !boundary_conditions.empty(); }
+    void build_preconditioner();
+    // Generalized plane strain: u = u_0 + sum_k a_k u_k and the uniform strain
+    // sum_k a_k E_k (E_k = e_z e_z, sym(e_x e_z), sym(e_y e_z)), with u_k the response
+    // to a unit E_k and N_kl a_l = -N_0k from the forces N_k = int sigma : E_k dA = 0.
+    dealii::SymmetricTensor<2, 3>   out_of_plane_strain;
+    std::array<Vector, 3>           unit_responses; // owned
+    dealii::FullMatrix<double>      unit_forces_inverse;
+    bool   uses_generalized_plane_strain() const { return dim == 2 && settings.generalized_plane_strain; }
+    static dealii::SymmetricTensor<2, 3> out_of_plane_mode(unsigned int k);
+    void   compute_unit_response();
+    /// int sigma : E_k dA, k = 0..2, for the displacement @p u (ghosted) with the uniform extra
+    /// strain @p extra; c null: no chemical strain.
+    std::array<double, 3> out_of_plane_forces(const Vector &u, const dealii::SymmetricTensor<2, 3> &extra,
+                                             const ConcentrationView *c) const;
+    /// Solve K x = rhs (the configured solver) into @p x; returns iterations.
+    unsigned int solve_linear(Vector &x, const Vector &rhs);
+    /// Call @p consumer(cell, internal forces, external forces, chemical-strain load) for each
+    /// locally owned cell.
+    void for_each_cell_force(
+      const ConcentrationView &c,
+      const std::function<void(const typename dealii::DoFHandler<dim>::active_cell_iterator &,
+                               const dealii::Vector<double> &, const dealii::Vector<double> &,
+                               const dealii::Vector<double> &)> &consumer) const;
 
     class Solver;
     std::unique_ptr<Solver> linear_solver;
@@ -191,6 +270,7 @@ namespace camfrac
     {
       MaterialPoint                 point;
       dealii::SymmetricTensor<4, 3> stiffness;
+      std::shared_ptr<const StrainEnergySplit> split; ///< per point when C varies, else null
     };
     struct MaterialCache
     {
@@ -229,7 +309,9 @@ namespace camfrac
     dealii::SymmetricTensor<2, 3> chemical_strain_derivative_at(const LocalMaterial &local, double c) const;
     void                          make_constraints();
     void                          assemble_matrix();
-    void                          assemble_rhs(const ConcentrationView &c);
+    /// F for the chemical strain of @p c, or (c null) for the uniform eigenstrain @p eigenstrain alone.
+    void                          assemble_rhs(const ConcentrationView *c,
+                                               const dealii::SymmetricTensor<2, 3> &eigenstrain = {});
     void                          remove_rigid_body_motion(Vector &u) const;
   };
 } // namespace camfrac

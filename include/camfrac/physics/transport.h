@@ -156,6 +156,20 @@ namespace camfrac
      * the reaction acts on the particle surface instead. Call before setup().
      */
     void set_material_field(std::shared_ptr<const MaterialField<dim>> field) { material_field = std::move(field); }
+    /**
+     * The crack's effect on transport (docs/theory.md §11): D_eff = f D with
+     * f per (active cell, q) of the volume quadrature QGauss(degree + 1),
+     * index active_cell_index * n_q + q. Empty: f = 1.
+     */
+    void set_diffusivity_factors(std::vector<double> factors) { diffusivity_factors = std::move(factors); }
+    /**
+     * Electrolyte infiltration of cracks (docs/theory.md §11.7): the
+     * reactive crack-face area per volume a [1/m] per (active cell, q) of the
+     * volume quadrature. There the Butler–Volmer reaction of the outer
+     * surface acts as a volumetric sink a i/F, and its current counts in the
+     * particle current. Empty: no infiltration. Butler–Volmer mode only.
+     */
+    void set_crack_surface_density(std::vector<double> density) { crack_surface_density = std::move(density); }
     /// Whether Li is transported in @p cell (false in coating and matrix).
     bool stores_lithium(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const
     {
@@ -204,6 +218,11 @@ namespace camfrac
     std::shared_ptr<const MaterialField<dim>>     material_field;
     std::vector<MaterialPoint>                   point_materials; // per (active cell, q) of Li cells
     dealii::IndexSet                             inactive_dofs;   // locally relevant DoFs outside the particle
+    std::vector<double>                          diffusivity_factors; // per (active cell, q); empty: 1
+    std::vector<double>                          crack_surface_density; // a [1/m] per (active cell, q); empty: none
+    /// Call integrand(c_q, a_q JxW) at every volume point with crack-face area (local cells).
+    template <typename Integrand>
+    void for_each_crack_point(const Vector &c, Integrand &&integrand) const;
 
     /// Faces where the electrode reaction acts: the outer surface, or the
     /// particle's interface with its coating or matrix.

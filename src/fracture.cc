@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// FracturingModel<dim, LA>: the staggered (c,u)-d loop (docs/theory.md §11.4).
+
+#include <camfrac/coupling/fracture.h>
+
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/utilities.h>
+
+namespace camfrac
+{
+  using namespace dealii;
+
+  template <int dim, typename LA>
+  FracturingModel<dim, LA>::FracturingModel(TransportField<dim, LA>       &transport,
+                                            MechanicsField<dim, LA>       &mechanics,
+                                            ChemoMechanicalModel<dim, LA> &chemo_mechanics,
+                                            PhaseField<dim, LA>           &phase_field,
+                                            TimerOutput                   *timer)
+    : transport(transport)
+    , mechanics(mechanics)
+    , chemo_mechanics(chemo_mechanics)
+    , phase_field(phase_field)
+    , timer(timer)
+  {}
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::setup()
+  {
+    phase_field.set_driving_force([this](const typename Triangulation<dim>::active_cell_iterator &cell,
+                                         const Quadrature<dim> &quadrature, std::vector<double> &psi) {
+      psi.assign(quadrature.size(), 0.);
+      if (!transport.stores_lithium(cell))
+        return; // coating and matrix do not crack
+      if (!concentration_values || concentration_values->get_quadrature().get_points() != quadrature.get_points())
+        concentration_values = std::make_unique<FEValues<dim>>(transport.get_mapping(),
+                                                               transport.get_dof_handler().get_fe(), quadrature,
+                                                               update_values);
+      concentration_values->reinit(
+        typename DoFHandler<dim>::active_cell_iterator(&cell->get_triangulation(), cell->level(), cell->index(),
+                                                       &transport.get_dof_handler()));
+      std::vector<double> c(quadrature.size());
+      concentration_values->get_function_values(transport.trial_concentration(), c);
+      std::vector<MaterialPointState> states;
+      mechanics.evaluate(cell, quadrature, c, states);
+      for (unsigned int q = 0; q < quadrature.size(); ++q)
+        psi[q] = states[q].positive_energy_density;
+    });
+    phase_field.reset_trial();
+    apply_damage();
+    accepted_crack = phase_field.crack_summary();
+  }
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::apply_damage()
+  {
+    const FractureSettings &settings = phase_field.get_settings();
+    mechanics.set_damage({&phase_field.get_dof_handler(), &phase_field.damage(), settings.residual_stiffness});
+    if (!settings.degrade_diffusivity && !settings.electrolyte_infiltration)
+      return;
+    const auto         &c_dofs = transport.get_dof_handler();
+    const QGauss<dim>   quadrature(c_dofs.get_fe().degree + 1);
+    FEValues<dim>       d_values(phase_field.get_mapping(), phase_field.get_dof_handler().get_fe(), quadrature,
+                                 update_values | update_gradients);
+    std::vector<double>         d(quadrature.size());
+    std::vector<Tensor<1, dim>> grad_d(quadrature.size());
+    const std::size_t           n = c_dofs.get_triangulation().n_active_cells() * quadrature.size();
+    std::vector<double>         factors(settings.degrade_diffusivity ? n : 0, 1.);
+    std::vector<double>         area(settings.electrolyte_infiltration ? n : 0, 0.);
+    const bool                  at2 = settings.model == FractureSettings::Model::AT2;
+    const double                ell = settings.length_scale, cw = settings.normalisation();
+    for (const auto &cell : phase_field.get_dof_handler().active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          d_values.reinit(cell);
+          d_values.get_function_values(phase_field.damage(), d);
+          d_values.get_function_gradients(phase_field.damage(), grad_d);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const std::size_t k  = cell->active_cell_index() * quadrature.size() + q;
+              const double      dq = std::min(std::max(d[q], 0.), 1.);
+              if (!factors.empty())
+                factors[k] = (1. - dq) * (1. - dq) + settings.residual_diffusivity;
+              if (!area.empty()) // a = 2 gamma: both faces of the crack
+                area[k] = 2. * ((at2 ? dq * dq : dq) / ell + ell * grad_d[q] * grad_d[q]) / cw;
+            }
+        }
+    transport.set_crack_surface_density(std::move(area));
+    transport.set_diffusivity_factors(std::move(factors));
+  }
+
+  template <int dim, typename LA>
+  StepResult FracturingModel<dim, LA>::advance(const double dt, const Control &control)
+  {
+    const FractureSettings &settings = phase_field.get_settings();
+    phase_field.reset_trial();
+    apply_damage();
+    StepResult   result;
+    unsigned int linear_iterations = 0;
+    for (unsigned int k = 1; k <= settings.maximum_staggered_iterations; ++k)
+      {
+        trial_iterations = k;
+        result           = chemo_mechanics.advance(dt, control);
+        linear_iterations += result.linear_iterations;
+        if (!result.converged)
+          return result;
+        double change = 0., residual = 0.;
+        try
+          {
+            {
+              std::unique_ptr<TimerOutput::Scope> scope;
+              if (timer != nullptr)
+                scope = std::make_unique<TimerOutput::Scope>(*timer, "phase field: solve");
+              change = phase_field.solve();
+              linear_iterations += phase_field.last_linear_iterations();
+            }
+            apply_damage();
+            residual = mechanics.relative_residual({&transport.get_dof_handler(), &transport.trial_concentration()});
+          }
+        catch (const PhaseFieldSolveFailure &)
+          {
+            result.converged = false;
+            return result;
+          }
+        catch (const MechanicsSolveFailure &)
+          {
+            result.converged = false;
+            return result;
+          }
+        // residual and change are collective norms: every rank decides alike.
+        if (residual < settings.staggered_tolerance && change < settings.damage_tolerance)
+          {
+            result.linear_iterations = linear_iterations;
+            return result;
+          }
+      }
+    result.converged         = false;
+    result.staggered_failure = true;
+    return result;
+  }
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::accept()
+  {
+    chemo_mechanics.accept();
+    phase_field.accept();
+    accepted_crack                      = phase_field.crack_summary();
+    accepted_crack.staggered_iterations = trial_iterations;
+  }
+
+  template class FracturingModel<2, PETScBackend>;
+  template class FracturingModel<3, PETScBackend>;
+  template class FracturingModel<2, TrilinosBackend>;
+  template class FracturingModel<3, TrilinosBackend>;
+} // namespace camfrac

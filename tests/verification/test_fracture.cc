@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Phase-field fracture against closed forms (../shared/VERIFICATION.md §C)
+// and the single-edge-notched tension benchmark (§D).
+
+#include <camfrac/io/errors.h>
+
+#include <deal.II/grid/grid_generator.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "fracture_fixture.h"
+
+using namespace camfrac;
+using namespace dealii;
+using camfrac::testing::BoundaryDisplacement;
+using camfrac::testing::FractureSpecimen;
+
+namespace
+{
+  constexpr double E = 100e9, Gc = 1., ell = 1e-5, bar_length = 1e-4, bar_height = 2.5e-5;
+
+  /// A 2D bar [0, L] x [0, H], nu = 0: u_x = 0 on the left, u_x = eps L on
+  /// the right, u_y = 0 at the bottom; homogeneous uniaxial stress E eps.
+  struct Bar
+  {
+    FractureSpecimen<2>                      specimen;
+    std::shared_ptr<BoundaryDisplacement<2>> pull = std::make_shared<BoundaryDisplacement<2>>(0);
+
+    explicit Bar(const FractureSettings::Model model)
+    {
+      GridGenerator::subdivided_hyper_rectangle(specimen.triangulation, {8, 2}, Point<2>(0., 0.),
+                                                Point<2>(bar_length, bar_height), true);
+      specimen.material.set_isotropic_elasticity(E, 0.);
+      specimen.fracture_settings.model               = model;
+      specimen.fracture_settings.toughness           = Gc;
+      specimen.fracture_settings.length_scale        = ell;
+      specimen.fracture_settings.residual_stiffness  = 0.;
+      specimen.fracture_settings.staggered_tolerance = 1e-10;
+      specimen.fracture_settings.damage_tolerance    = 1e-12;
+      auto fixed = std::make_shared<BoundaryDisplacement<2>>(0);
+      specimen.setup([&](MechanicsField<2, TrilinosBackend> &m) {
+        m.add_dirichlet_boundary(0, fixed, ComponentMask(std::vector<bool>{true, false}));
+        m.add_dirichlet_boundary(1, pull, ComponentMask(std::vector<bool>{true, false}));
+        m.add_dirichlet_boundary(2, fixed, ComponentMask(std::vector<bool>{false, true}));
+      });
+    }
+
+    /// Stress at strain @p eps after the staggered loop.
+    double load(const double eps)
+    {
+      pull->amplitude = eps * bar_length;
+      specimen.mechanics->update_boundary_values();
+      specimen.step();
+      return specimen.mechanics->boundary_reaction(1, specimen.concentration())[0] / bar_height;
+    }
+  };
+} // namespace
+
+// AT2: sigma(eps) = E eps/(1+H)^2 with H = ell E eps^2/G_c, peak at
+// eps_c = sqrt(G_c/(3 E ell)), sigma_c = 9/16 sqrt(E G_c/(3 ell)).
+TEST(Fracture, HomogeneousBarAT2)
+{
+  Bar                       bar(FractureSettings::Model::AT2);
+  const double              eps_c = std::sqrt(Gc / (3. * E * ell)), sigma_c = 9. / 16. * std::sqrt(E * Gc / (3. * ell));
+  const std::vector<double> ratios   = {0.5, 1., 1.5, 2., 3.};
+  const std::vector<double> expected = {0.75740, 1., 0.87075, 0.65306, 0.33333};
+  for (unsigned int i = 0; i < ratios.size(); ++i)
+    {
+      const double sigma = bar.load(ratios[i] * eps_c);
+      std::cout << "AT2 bar: eps/eps_c = " << ratios[i] << "  sigma/sigma_c = " << sigma / sigma_c
+                << "  (closed form " << expected[i] << ")  max d = " << bar.specimen.max_damage() << std::endl;
+      EXPECT_NEAR(sigma / sigma_c, expected[i], 1e-5);
+      const double H = ell * E * std::pow(ratios[i] * eps_c, 2) / Gc;
+      EXPECT_NEAR(bar.specimen.max_damage(), H / (1. + H), 1e-9);
+    }
+}
+
+// AT1: elastic, d = 0, until sigma_c = sqrt(3 E G_c/(8 ell)); then
+// d = 1 - (eps_c/eps)^2 and sigma = (1-d)^2 E eps.
+TEST(Fracture, HomogeneousBarAT1)
+{
+  Bar          bar(FractureSettings::Model::AT1);
+  const double eps_c = std::sqrt(3. * Gc / (8. * E * ell)), sigma_c = std::sqrt(3. * E * Gc / (8. * ell));
+  double       peak  = 0.;
+  for (const double ratio : {0.5, 0.9, 0.99, 1., 1.01, 1.1, 1.5, 2.})
+    {
+      const double sigma = bar.load(ratio * eps_c);
+      peak               = std::max(peak, sigma);
+      const double d     = ratio <= 1. ? 0. : 1. - 1. / (ratio * ratio);
+      std::cout << "AT1 bar: eps/eps_c = " << ratio << "  sigma/sigma_c = " << sigma / sigma_c
+                << "  d = " << bar.specimen.max_damage() << " (closed form " << d << ")" << std::endl;
+      EXPECT_NEAR(bar.specimen.max_damage(), d, 1e-9);
+      EXPECT_NEAR(sigma / sigma_c, std::pow(1. - d, 2) * ratio, 1e-6);
+    }
+  EXPECT_NEAR(peak / sigma_c, 1., 0.01);
+}
+
+// Irreversibility: unloading keeps d (AT2 through the history field, AT1
+// through the bound d >= d_old), and the unloading branch is g(d) E eps.
+TEST(Fracture, UnloadingDoesNotHeal)
+{
+  for (const auto model : {FractureSettings::Model::AT2, FractureSettings::Model::AT1})
+    {
+      Bar          bar(model);
+      const double eps_c = std::sqrt(Gc / (3. * E * ell));
+      bar.load(2. * eps_c);
+      const double d_loaded = bar.specimen.max_damage();
+      ASSERT_GT(d_loaded, 0.3);
+      for (const double ratio : {1., 0.5, 0.})
+        {
+          const double sigma = bar.load(ratio * eps_c);
+          EXPECT_NEAR(bar.specimen.max_damage(), d_loaded, 1e-10) << FractureSettings::model_name(model);
+          EXPECT_NEAR(sigma, std::pow(1. - d_loaded, 2) * E * ratio * eps_c, 1e-6 * E * eps_c);
+        }
+      // Reloading past the old maximum cracks further.
+      bar.load(3. * eps_c);
+      EXPECT_GT(bar.specimen.max_damage(), d_loaded + 0.01);
+    }
+}
+
+// A fully developed 1D AT2 crack, d = 1 at x = 0 and no driving force, on
+// [-L, L] with d' = 0 at the ends: Gamma = tanh(L/ell) per unit height.
+TEST(Fracture, CrackProfileGamma)
+{
+  const double        L = 3. * ell, height = ell / 4.;
+  const double        exact = std::tanh(L / ell);
+  std::vector<double> errors;
+  for (const unsigned int n : {12u, 24u, 48u, 96u})
+    {
+      parallel::distributed::Triangulation<2> triangulation(MPI_COMM_WORLD);
+      GridGenerator::subdivided_hyper_rectangle(triangulation, {n, 1}, Point<2>(-L, 0.), Point<2>(L, height));
+      FractureSettings settings;
+      settings.enabled      = true;
+      settings.length_scale = ell;
+      settings.toughness    = Gc;
+      PhaseField<2, TrilinosBackend> phase_field(triangulation, settings);
+      phase_field.set_initial_crack([&](const Point<2> &p) { return std::abs(p[0]) < 1e-9 * L; });
+      phase_field.setup();
+      phase_field.set_driving_force(
+        [](const auto &, const Quadrature<2> &quadrature, std::vector<double> &psi) { psi.assign(quadrature.size(), 0.); });
+      phase_field.solve();
+      const CrackSummary crack = phase_field.crack_summary();
+      errors.push_back(std::abs(crack.crack_measure / height - exact) / exact);
+      std::cout << "crack profile: h = ell/" << n / 6 << "  Gamma = " << crack.crack_measure / height
+                << "  tanh(L/ell) = " << exact << "  relative error " << errors.back() << std::endl;
+      EXPECT_DOUBLE_EQ(crack.max_damage, 1.);
+      EXPECT_NEAR(crack.intragranular, crack.crack_measure, 1e-15); // no grains: no band
+    }
+  for (unsigned int i = 1; i < errors.size(); ++i)
+    {
+      const double rate = std::log2(errors[i - 1] / errors[i]);
+      std::cout << "  rate " << rate << std::endl;
+      EXPECT_GT(rate, 1.9);
+    }
+  EXPECT_LT(errors.back(), 2e-3);
+}
+
+namespace
+{
+  /// A clamped square with isotropic chemical expansion eps_ch = 0.01 I: the
+  /// elastic strain is hydrostatic compression -0.01 I (plane strain).
+  double compressed_square_damage(const StrainEnergySplit::Type split, const bool hexagonal)
+  {
+    FractureSpecimen<2> specimen;
+    GridGenerator::subdivided_hyper_rectangle(specimen.triangulation, {4, 4}, Point<2>(0., 0.),
+                                              Point<2>(1e-5, 1e-5), true);
+    if (hexagonal)
+      specimen.material.set_hexagonal_elasticity(250e9, 90e9, 70e9, 190e9, 50e9);
+    else
+      specimen.material.set_isotropic_elasticity(E, 0.25);
+    const double c_max = 1e4;
+    specimen.material.set_isotropic_chemical_strain(3. * 0.01 / c_max, 0., c_max); // eps_ch = 0.01 I at c_max
+    specimen.fracture_settings.split        = split;
+    specimen.fracture_settings.length_scale = 1e-6;
+    specimen.fracture_settings.toughness    = Gc;
+    auto zero = std::make_shared<BoundaryDisplacement<2>>(0);
+    specimen.setup(
+      [&](MechanicsField<2, TrilinosBackend> &m) {
+        for (types::boundary_id id = 0; id < 4; ++id)
+          m.add_dirichlet_boundary(id, zero, ComponentMask(2, true));
+      },
+      {}, c_max);
+    specimen.step();
+    return specimen.max_damage();
+  }
+} // namespace
+
+// Pure (hydrostatic) compression does not crack with any split, but does
+// without one; Amor and Miehe refuse anisotropic stiffness.
+TEST(Fracture, CompressionDoesNotCrack)
+{
+  const double none = compressed_square_damage(StrainEnergySplit::Type::none, false);
+  std::cout << "compression, no split: max d = " << none << std::endl;
+  EXPECT_GT(none, 0.5);
+  for (const auto split : {StrainEnergySplit::Type::volumetric_deviatoric, StrainEnergySplit::Type::spectral,
+                           StrainEnergySplit::Type::anisotropic})
+    {
+      const double d = compressed_square_damage(split, false);
+      std::cout << "compression, " << StrainEnergySplit::name(split) << ": max d = " << d << std::endl;
+      EXPECT_LT(d, 1e-12) << StrainEnergySplit::name(split);
+    }
+  const double anisotropic = compressed_square_damage(StrainEnergySplit::Type::anisotropic, true);
+  std::cout << "compression, anisotropic split, hexagonal C: max d = " << anisotropic << std::endl;
+  EXPECT_LT(anisotropic, 1e-12);
+  EXPECT_THROW(compressed_square_damage(StrainEnergySplit::Type::spectral, true), InputError);
+  EXPECT_THROW(compressed_square_damage(StrainEnergySplit::Type::volumetric_deviatoric, true), InputError);
+}
+
+// Single-edge-notched tension (Miehe et al. 2010), coarse: the notch is a
+// slit in the mesh, h = ell/1.9 in a band around the crack path, AT2,
+// spectral split (hybrid), displacement steps of 0.1 um. The published peak
+// is about 0.7 kN/mm near u = 5.5-6 um; within 15% here (0.735 at 5.8 um).
+// benchmarks/run-sent gives the resolved curve.
+TEST(Fracture, SingleEdgeNotchedTensionCoarse)
+{
+  FractureSpecimen<2> specimen;
+  const double        mm = 1e-3;
+  camfrac::testing::make_notched_plate(specimen.triangulation, 16, mm);
+  for (unsigned int level = 0; level < 3; ++level)
+    {
+      for (const auto &cell : specimen.triangulation.active_cell_iterators())
+        if (cell->is_locally_owned() && std::abs(cell->center()[1] - 0.5 * mm) < 0.05 * mm)
+          cell->set_refine_flag();
+      specimen.triangulation.execute_coarsening_and_refinement();
+    }
+  const double lambda = 121.15e9, mu = 80.77e9;
+  specimen.material.set_isotropic_elasticity(mu * (3. * lambda + 2. * mu) / (lambda + mu),
+                                             lambda / (2. * (lambda + mu)));
+  specimen.fracture_settings.toughness           = 2.7e3;
+  specimen.fracture_settings.length_scale        = 0.015 * mm;
+  specimen.fracture_settings.residual_stiffness  = 1e-6;
+  specimen.fracture_settings.split               = StrainEnergySplit::Type::spectral;
+  specimen.fracture_settings.staggered_tolerance = 1e-4;
+  specimen.fracture_settings.damage_tolerance    = 1e-3;
+  auto fixed = std::make_shared<BoundaryDisplacement<2>>(0);
+  auto pull  = std::make_shared<BoundaryDisplacement<2>>(1);
+  specimen.setup(
+    [&](MechanicsField<2, TrilinosBackend> &m) {
+      m.add_dirichlet_boundary(2, fixed, ComponentMask(2, true));
+      m.add_dirichlet_boundary(3, pull, ComponentMask(2, true));
+    });
+  double peak = 0., peak_u = 0.;
+  for (unsigned int n = 1; n <= 80; ++n)
+    {
+      pull->amplitude = n * 1e-4 * mm;
+      specimen.mechanics->update_boundary_values();
+      const unsigned int iterations = specimen.step();
+      const double       force      = specimen.mechanics->boundary_reaction(3, specimen.concentration())[1];
+      if (force > peak)
+        {
+          peak   = force;
+          peak_u = pull->amplitude;
+        }
+      if (n % 10 == 0 || force < 0.5 * peak)
+        std::cout << "SENT: u = " << pull->amplitude / mm * 1e3 << " um  F = " << force * 1e-6 << " kN/mm  "
+                  << iterations << " staggered iterations, max d " << specimen.max_damage() << std::endl;
+      if (force < 0.3 * peak)
+        break;
+    }
+  std::cout << "SENT coarse: peak " << peak * 1e-6 << " kN/mm at u = " << peak_u / mm * 1e3 << " um" << std::endl;
+  EXPECT_NEAR(peak * 1e-6, 0.7, 0.15 * 0.7);
+  EXPECT_GT(peak_u, 4e-3 * mm);
+  EXPECT_LT(peak_u, 7.5e-3 * mm);
+  // It failed: the load dropped and the crack crossed the ligament.
+  EXPECT_LT(specimen.mechanics->boundary_reaction(3, specimen.concentration())[1], 0.3 * peak);
+}
