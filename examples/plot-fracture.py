@@ -59,12 +59,12 @@ def damage_picture(ax, directory, title):
 
 def main():
     stem, runs = sys.argv[1], [a.split(":", 1) for a in sys.argv[2:]]
-    fig, axes = plt.subplots(1, len(runs), figsize=(3.3 * len(runs), 3.5))
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.8 * len(runs), 3.7))
     axes = np.atleast_1d(axes)
     for ax, (directory, label) in zip(axes, runs):
         h = history(directory)
         g, gi = h["crack_measure"][-1], h["crack_measure_intergranular"][-1]
-        polys = damage_picture(ax, directory, "%s\nGamma = %.2f um, %.0f%% intergranular" %
+        polys = damage_picture(ax, directory, "%s\nGamma = %.2f um\n%.0f%% intergranular" %
                                (label, g * 1e6, 100 * gi / g if g > 0 else 0))
     fig.colorbar(polys, ax=list(axes), shrink=0.8, label="phase field d")
     fig.savefig(stem + "-damage.png", dpi=150, bbox_inches="tight")
@@ -76,7 +76,7 @@ def main():
         a1.plot(100 * h["soc"], 1e6 * h["crack_measure_intergranular"], "--", color=line.get_color())
         a2.plot(100 * h["soc"], h["voltage_V"], color=line.get_color(), label=label)
     a1.set_xlabel("SOC [%]")
-    a1.set_ylabel("crack measure Gamma [um]  (dashed: intergranular)")
+    a1.set_ylabel("Gamma [um] (dashed: intergranular)")
     a1.legend(fontsize=8)
     a2.set_xlabel("SOC [%]")
     a2.set_ylabel("voltage [V]")
