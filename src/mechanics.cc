@@ -54,11 +54,11 @@ namespace camfrac
                       "(at most 2). Concentration Q1 with displacement Q2 converges optimally; equal order loses one "
                       "order in the stress-coupled flux (docs/verification.md).");
     prm.declare_entry("Out-of-plane condition", "plane strain", Patterns::Selection("plane strain|generalized plane strain"),
-                      "2D only. plane strain: eps_zz = 0, so an out-of-plane chemical strain is fully "
-                      "restrained (sigma_zz reported). generalized plane strain: a uniform eps_zz with zero net "
-                      "axial force, the section of a long particle free to extend (recommended with fracture, "
-                      "where a restrained eps_zz would drive damage that a 2D crack cannot represent). "
-                      "Free particles only.");
+                      "2D only. plane strain: eps_zz = eps_xz = eps_yz = 0, so the out-of-plane chemical strain "
+                      "is fully restrained (sigma_zz reported). generalized plane strain: uniform eps_zz, eps_xz, "
+                      "eps_yz with zero net out-of-plane forces, the section of a long particle free to extend "
+                      "and shear (recommended with fracture, where a restrained out-of-plane strain would drive "
+                      "damage that a 2D crack cannot represent). Free particles only.");
     prm.declare_entry("Stress-coupled diffusion", "true", Patterns::Bool(),
                       "Two-way coupling: the flux carries M grad(sigma : d eps_ch/dc) (docs/theory.md eq. (J)). "
                       "false: stress follows the concentration but does not act back (one-way).");
