@@ -62,30 +62,11 @@ int main(int argc, char **argv)
   const bool                          root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
   const double                        mm   = 1e-3;
   camfrac::testing::FractureSpecimen<2> specimen;
-  camfrac::testing::make_notched_plate(specimen.triangulation, 16, mm);
-  for (unsigned int level = 0; level < refinements; ++level)
-    {
-      for (const auto &cell : specimen.triangulation.active_cell_iterators())
-        if (cell->is_locally_owned() && std::abs(cell->center()[1] - 0.5 * mm) < band_mm * mm)
-          cell->set_refine_flag();
-      specimen.triangulation.execute_coarsening_and_refinement();
-    }
-  const double lambda = 121.15e9, mu = 80.77e9;
-  specimen.material.set_isotropic_elasticity(mu * (3. * lambda + 2. * mu) / (lambda + mu),
-                                             lambda / (2. * (lambda + mu)));
-  specimen.fracture_settings.toughness           = 2.7e3;
-  specimen.fracture_settings.length_scale        = ell_mm * mm;
-  specimen.fracture_settings.residual_stiffness  = 1e-6;
   specimen.fracture_settings.split               = StrainEnergySplit::from_string(split);
   specimen.fracture_settings.staggered_tolerance = tolerance;
   specimen.fracture_settings.damage_tolerance    = damage_tolerance;
-  auto fixed = std::make_shared<camfrac::testing::BoundaryDisplacement<2>>(0);
-  auto pull  = std::make_shared<camfrac::testing::BoundaryDisplacement<2>>(1);
-  specimen.setup(
-    [&](MechanicsField<2, TrilinosBackend> &m) {
-      m.add_dirichlet_boundary(2, fixed, ComponentMask(2, true));
-      m.add_dirichlet_boundary(3, pull, ComponentMask(2, true));
-    });
+  auto pull = std::make_shared<camfrac::testing::BoundaryDisplacement<2>>(1);
+  camfrac::testing::setup_sent(specimen, refinements, band_mm, ell_mm, pull);
   double h_min = 1e300;
   for (const auto &cell : specimen.triangulation.active_cell_iterators())
     if (cell->is_locally_owned())

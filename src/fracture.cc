@@ -49,7 +49,8 @@ namespace camfrac
     });
     phase_field.reset_trial();
     apply_damage();
-    accepted_crack = phase_field.crack_summary();
+    damage_is_accepted = true;
+    accepted_crack     = phase_field.crack_summary();
   }
 
   template <int dim, typename LA>
@@ -95,7 +96,9 @@ namespace camfrac
   {
     const FractureSettings &settings = phase_field.get_settings();
     phase_field.reset_trial();
-    apply_damage();
+    if (!damage_is_accepted) // a rejected trial left its d in mechanics and transport
+      apply_damage();
+    damage_is_accepted = false;
     StepResult   result;
     unsigned int linear_iterations = 0;
     for (unsigned int k = 1; k <= settings.maximum_staggered_iterations; ++k)
@@ -145,6 +148,8 @@ namespace camfrac
   {
     chemo_mechanics.accept();
     phase_field.accept();
+    // The converged step ended with apply_damage() of its final d, now accepted.
+    damage_is_accepted                  = true;
     accepted_crack                      = phase_field.crack_summary();
     accepted_crack.staggered_iterations = trial_iterations;
   }

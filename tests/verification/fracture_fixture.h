@@ -15,6 +15,7 @@
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/grid/tria.h>
 
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -96,6 +97,10 @@ namespace camfrac::testing
     std::unique_ptr<MechanicsField<dim, LA>>          mechanics;
     std::unique_ptr<PhaseField<dim, LA>>              phase_field;
     unsigned int                                      total_staggered_iterations = 0;
+    // Reused by the driving force (one per staggered iteration and cell).
+    std::unique_ptr<dealii::FEValues<dim>> c_values_fe;
+    std::vector<double>                    c_values;
+    std::vector<MaterialPointState>        states;
 
     FractureSpecimen()
       : triangulation(MPI_COMM_WORLD)
@@ -134,12 +139,13 @@ namespace camfrac::testing
       phase_field->setup();
       phase_field->set_driving_force([this](const auto &cell, const dealii::Quadrature<dim> &quadrature,
                                             std::vector<double> &psi) {
-        std::vector<double>             c_values(quadrature.size());
-        dealii::FEValues<dim>           values(mechanics->get_mapping(), c_fe, quadrature, dealii::update_values);
-        values.reinit(typename dealii::DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                             cell->index(), &c_dofs));
-        values.get_function_values(c, c_values);
-        std::vector<MaterialPointState> states;
+        if (!c_values_fe || c_values_fe->get_quadrature().get_points() != quadrature.get_points())
+          c_values_fe = std::make_unique<dealii::FEValues<dim>>(mechanics->get_mapping(), c_fe, quadrature,
+                                                                dealii::update_values);
+        c_values.resize(quadrature.size());
+        c_values_fe->reinit(typename dealii::DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                                   cell->index(), &c_dofs));
+        c_values_fe->get_function_values(c, c_values);
         mechanics->evaluate(cell, quadrature, c_values, states);
         psi.resize(quadrature.size());
         for (unsigned int q = 0; q < quadrature.size(); ++q)
@@ -182,4 +188,37 @@ namespace camfrac::testing
     /// Max of d over the nodes.
     double max_damage() const { return phase_field->crack_summary().max_damage; }
   };
+  /**
+   * Single-edge-notched tension (../shared/VERIFICATION.md §D) on @p specimen:
+   * the notched 1 x 1 mm plate of make_notched_plate(16) with the band
+   * |y - 0.5 mm| < @p band_mm refined @p refinements times, lambda = 121.15 GPa,
+   * mu = 80.77 GPa, G_c = 2.7 N/mm, length scale @p ell_mm, k = 1e-6; bottom
+   * clamped, top pulled by @p pull (u_x = 0 there). Set the split and the
+   * tolerances in specimen.fracture_settings before calling.
+   */
+  template <typename LA>
+  void setup_sent(FractureSpecimen<2, LA> &specimen, const unsigned int refinements, const double band_mm,
+                  const double ell_mm, const std::shared_ptr<BoundaryDisplacement<2>> &pull)
+  {
+    const double mm = 1e-3;
+    make_notched_plate(specimen.triangulation, 16, mm);
+    for (unsigned int level = 0; level < refinements; ++level)
+      {
+        for (const auto &cell : specimen.triangulation.active_cell_iterators())
+          if (cell->is_locally_owned() && std::abs(cell->center()[1] - 0.5 * mm) < band_mm * mm)
+            cell->set_refine_flag();
+        specimen.triangulation.execute_coarsening_and_refinement();
+      }
+    const double lambda = 121.15e9, mu = 80.77e9;
+    specimen.material.set_isotropic_elasticity(mu * (3. * lambda + 2. * mu) / (lambda + mu),
+                                               lambda / (2. * (lambda + mu)));
+    specimen.fracture_settings.toughness          = 2.7e3;
+    specimen.fracture_settings.length_scale       = ell_mm * mm;
+    specimen.fracture_settings.residual_stiffness = 1e-6;
+    auto fixed                                    = std::make_shared<BoundaryDisplacement<2>>(0);
+    specimen.setup([&](MechanicsField<2, LA> &m) {
+      m.add_dirichlet_boundary(2, fixed, dealii::ComponentMask(2, true));
+      m.add_dirichlet_boundary(3, pull, dealii::ComponentMask(2, true));
+    });
+  }
 } // namespace camfrac::testing

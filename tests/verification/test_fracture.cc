@@ -218,30 +218,11 @@ TEST(Fracture, SingleEdgeNotchedTensionCoarse)
 {
   FractureSpecimen<2> specimen;
   const double        mm = 1e-3;
-  camfrac::testing::make_notched_plate(specimen.triangulation, 16, mm);
-  for (unsigned int level = 0; level < 3; ++level)
-    {
-      for (const auto &cell : specimen.triangulation.active_cell_iterators())
-        if (cell->is_locally_owned() && std::abs(cell->center()[1] - 0.5 * mm) < 0.05 * mm)
-          cell->set_refine_flag();
-      specimen.triangulation.execute_coarsening_and_refinement();
-    }
-  const double lambda = 121.15e9, mu = 80.77e9;
-  specimen.material.set_isotropic_elasticity(mu * (3. * lambda + 2. * mu) / (lambda + mu),
-                                             lambda / (2. * (lambda + mu)));
-  specimen.fracture_settings.toughness           = 2.7e3;
-  specimen.fracture_settings.length_scale        = 0.015 * mm;
-  specimen.fracture_settings.residual_stiffness  = 1e-6;
   specimen.fracture_settings.split               = StrainEnergySplit::Type::spectral;
   specimen.fracture_settings.staggered_tolerance = 1e-4;
   specimen.fracture_settings.damage_tolerance    = 1e-3;
-  auto fixed = std::make_shared<BoundaryDisplacement<2>>(0);
-  auto pull  = std::make_shared<BoundaryDisplacement<2>>(1);
-  specimen.setup(
-    [&](MechanicsField<2, TrilinosBackend> &m) {
-      m.add_dirichlet_boundary(2, fixed, ComponentMask(2, true));
-      m.add_dirichlet_boundary(3, pull, ComponentMask(2, true));
-    });
+  auto pull = std::make_shared<BoundaryDisplacement<2>>(1);
+  camfrac::testing::setup_sent(specimen, 3, 0.05, 0.015, pull);
   double peak = 0., peak_u = 0.;
   for (unsigned int n = 1; n <= 80; ++n)
     {

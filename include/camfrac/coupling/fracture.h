@@ -55,6 +55,9 @@ namespace camfrac
     dealii::TimerOutput           *timer;
     CrackSummary                   accepted_crack;
     unsigned int                   trial_iterations = 0;
+    // Whether mechanics and transport already hold the accepted d (after
+    // setup() and accept()): then a new step need not rebuild the stiffness.
+    bool                           damage_is_accepted = false;
     // c of the transport field at the phase field's points (driving force).
     std::unique_ptr<dealii::FEValues<dim>> concentration_values;
 
