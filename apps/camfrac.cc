@@ -3,6 +3,7 @@
 //
 // The camfrac command line: a thin wrapper around camfrac::Simulation.
 
+#include <camfrac/io/checkpoint.h>
 #include <camfrac/io/errors.h>
 #include <camfrac/simulation.h>
 
@@ -15,6 +16,7 @@
 namespace
 {
   const char *usage = R"(Usage: camfrac [options] FILE.prm|FILE.json
+       camfrac [options] --restart DIR
 
 Simulates Li transport, surface electrochemistry and (in later versions)
 mechanics and fracture of a cathode particle under a cycling protocol.
@@ -25,20 +27,29 @@ Options:
   --quiet                        no progress line and no summary on stdout
   --progress                     show the progress line under mpirun too (it is
                                  shown by default only when stdout is a terminal)
+  --restart DIR                  continue the run whose checkpoints are in DIR
+                                 (its newest complete one, or DIR itself if it is
+                                 a checkpoint-<step> directory), on any number of
+                                 ranks, with the parameters saved in it
   --help                         show this help and exit
   --version                      show the version and exit
 
 Run in parallel with: mpirun -np N camfrac FILE.prm
 Output (in 'Output/Directory'): run.prm, history.csv, fields.xdmf + fields-*.h5,
-timing.txt. See README.md and docs/user-guide.md.
+timing.txt; checkpoints in 'Checkpoint/Directory'. On SIGTERM or SIGUSR1 the run
+writes a checkpoint after the current step and exits with status 75.
+Exit status: 0 done, 1 input error, 2 solver failure, 3 other error,
+75 stopped by a signal (restart it). See README.md, docs/user-guide.md, docs/hpc.md.
 )";
 
   template <int dim>
-  void run(dealii::ParameterHandler &prm, const bool quiet, const bool progress)
+  void run(dealii::ParameterHandler &prm, const bool quiet, const bool progress, const std::string &restart)
   {
     camfrac::Simulation<dim> simulation(prm, MPI_COMM_WORLD);
     simulation.set_quiet(quiet);
     simulation.set_progress(progress);
+    if (!restart.empty())
+      simulation.set_restart(restart);
     simulation.run();
   }
 } // namespace
@@ -55,7 +66,7 @@ int main(int argc, char **argv)
 
   std::vector<std::string> args(argv + 1, argv + argc);
   bool                     quiet = false, progress = false;
-  std::string              file;
+  std::string              file, restart;
   for (std::size_t k = 0; k < args.size(); ++k)
     {
       const std::string &a = args[k];
@@ -85,6 +96,13 @@ int main(int argc, char **argv)
                                                                 dealii::ParameterHandler::PRM);
           return 0;
         }
+      if (a == "--restart")
+        {
+          if (k + 1 >= args.size())
+            return fail("--restart needs a checkpoint directory", 1);
+          restart = args[++k];
+          continue;
+        }
       if (a == "--quiet" || a == "-q")
         quiet = true;
       else if (a == "--progress")
@@ -96,7 +114,9 @@ int main(int argc, char **argv)
       else
         return fail("more than one parameter file given ('" + file + "', '" + a + "')", 1);
     }
-  if (file.empty())
+  if (!restart.empty() && !file.empty())
+    return fail("give either a parameter file or --restart DIR, not both (a restart uses the checkpoint's run.prm)", 1);
+  if (file.empty() && restart.empty())
     {
       if (root)
         std::cerr << usage;
@@ -107,11 +127,23 @@ int main(int argc, char **argv)
     {
       dealii::ParameterHandler prm;
       camfrac::Simulation<3>::declare_parameters(prm); // the same for 2D and 3D
+      std::string checkpoint;
+      if (!restart.empty())
+        {
+          checkpoint = camfrac::CheckpointStore::find_latest(restart, MPI_COMM_WORLD);
+          file       = checkpoint + "/run.prm";
+        }
       camfrac::parse_parameter_file(prm, file);
       if (camfrac::dimension_from_parameters(prm) == 2)
-        run<2>(prm, quiet, progress);
+        run<2>(prm, quiet, progress, checkpoint);
       else
-        run<3>(prm, quiet, progress);
+        run<3>(prm, quiet, progress, checkpoint);
+    }
+  catch (const camfrac::Interrupted &stop)
+    {
+      if (root)
+        std::cerr << "camfrac: " << stop.what() << std::endl;
+      return 75;
     }
   catch (const camfrac::InputError &error)
     {

@@ -50,7 +50,7 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void ChemoMechanicalModel<dim, LA>::setup()
+  void ChemoMechanicalModel<dim, LA>::setup(const bool solve_initial_state)
   {
     const DoFHandler<dim> &dof_handler = transport.get_dof_handler();
     const MPI_Comm         communicator = transport.get_mpi_communicator();
@@ -100,6 +100,8 @@ namespace camfrac
 
     for (Vector *v : {&potential, &stabilisation, &reference, &accepted_potential, &accepted_stabilisation})
       v->reinit(owned, relevant, communicator);
+    if (!solve_initial_state)
+      return;
 
     mechanics.solve(concentration_view());
     mechanics.accept();
@@ -250,6 +252,21 @@ namespace camfrac
       }
     transport.set_warm_start(false);
     return result;
+  }
+
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::set_accepted_state(const Vector &s, const Vector &l)
+  {
+    for (auto [in, out] : {std::pair<const Vector *, Vector *>{&s, &accepted_potential}, {&l, &accepted_stabilisation}})
+      {
+        Vector owned(transport.get_dof_handler().locally_owned_dofs(), transport.get_mpi_communicator());
+        owned = *in;
+        projection_constraints.distribute(owned);
+        *out = owned;
+      }
+    potential        = accepted_potential;
+    stabilisation    = accepted_stabilisation;
+    accepted_summary = mechanics.summary(concentration_view());
   }
 
   template <int dim, typename LA>

@@ -23,30 +23,31 @@ namespace camfrac
     , chemo_mechanics(chemo_mechanics)
     , phase_field(phase_field)
     , timer(timer)
-  {}
-
-  template <int dim, typename LA>
-  void FracturingModel<dim, LA>::setup()
   {
     phase_field.set_driving_force([this](const typename Triangulation<dim>::active_cell_iterator &cell,
                                          const Quadrature<dim> &quadrature, std::vector<double> &psi) {
       psi.assign(quadrature.size(), 0.);
-      if (!transport.stores_lithium(cell))
+      if (!this->transport.stores_lithium(cell))
         return; // coating and matrix do not crack
       if (!concentration_values || concentration_values->get_quadrature().get_points() != quadrature.get_points())
-        concentration_values = std::make_unique<FEValues<dim>>(transport.get_mapping(),
-                                                               transport.get_dof_handler().get_fe(), quadrature,
+        concentration_values = std::make_unique<FEValues<dim>>(this->transport.get_mapping(),
+                                                               this->transport.get_dof_handler().get_fe(), quadrature,
                                                                update_values);
       concentration_values->reinit(
         typename DoFHandler<dim>::active_cell_iterator(&cell->get_triangulation(), cell->level(), cell->index(),
-                                                       &transport.get_dof_handler()));
+                                                       &this->transport.get_dof_handler()));
       std::vector<double> c(quadrature.size());
-      concentration_values->get_function_values(transport.trial_concentration(), c);
+      concentration_values->get_function_values(this->transport.trial_concentration(), c);
       std::vector<MaterialPointState> states;
-      mechanics.evaluate(cell, quadrature, c, states);
+      this->mechanics.evaluate(cell, quadrature, c, states);
       for (unsigned int q = 0; q < quadrature.size(); ++q)
         psi[q] = states[q].positive_energy_density;
     });
+  }
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::setup()
+  {
     phase_field.reset_trial();
     apply_damage();
     damage_is_accepted = true;
@@ -54,10 +55,27 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void FracturingModel<dim, LA>::apply_damage()
+  typename MechanicsField<dim, LA>::DamageView FracturingModel<dim, LA>::damage_view() const
+  {
+    return {&phase_field.get_dof_handler(), &phase_field.damage(), phase_field.get_settings().residual_stiffness};
+  }
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::restore(const unsigned int staggered_iterations)
+  {
+    phase_field.reset_trial();
+    apply_damage(false);
+    damage_is_accepted                  = true;
+    accepted_crack                      = phase_field.crack_summary();
+    accepted_crack.staggered_iterations = staggered_iterations;
+  }
+
+  template <int dim, typename LA>
+  void FracturingModel<dim, LA>::apply_damage(const bool mechanics_too)
   {
     const FractureSettings &settings = phase_field.get_settings();
-    mechanics.set_damage({&phase_field.get_dof_handler(), &phase_field.damage(), settings.residual_stiffness});
+    if (mechanics_too)
+      mechanics.set_damage(damage_view());
     if (!settings.degrade_diffusivity && !settings.electrolyte_infiltration)
       return;
     const auto         &c_dofs = transport.get_dof_handler();
@@ -134,6 +152,15 @@ namespace camfrac
         // residual and change are collective norms: every rank decides alike.
         if (residual < settings.staggered_tolerance && change < settings.damage_tolerance)
           {
+            // Corrector: the crack entered cells coarser than the finest
+            // level. The mesh was refined there (from the accepted state):
+            // solve the step again on it.
+            if (mesh_corrector && mesh_corrector())
+              {
+                StepResult again = advance(dt, control);
+                again.linear_iterations += linear_iterations;
+                return again;
+              }
             result.linear_iterations = linear_iterations;
             return result;
           }

@@ -75,7 +75,7 @@ namespace camfrac
                       "Uniform pressure on the particle surface [Pa]; positive compresses.");
     prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
                       "'AMG': CG with smoothed-aggregation AMG given the rigid-body modes (Trilinos ML, or PETSc "
-                      "GAMG); 'direct': KLU (Trilinos) or MUMPS (PETSc), for small problems.");
+                      "GAMG); 'direct': MUMPS (through PETSc or Trilinos Amesos), for small problems.");
     prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
                       "Relative residual reduction of CG [-], in [1e-16, 1e-2].");
     prm.declare_entry("Maximum linear iterations", "1000", Patterns::Integer(1), "CG iteration limit [-], >= 1.");
@@ -232,11 +232,11 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void MechanicsField<dim, LA>::set_damage(const DamageView &view)
+  void MechanicsField<dim, LA>::set_damage(const DamageView &view, const bool rebuild)
   {
     damage = view;
     damage_values_cache.clear();
-    if (dof_handler.has_active_dofs())
+    if (rebuild && dof_handler.has_active_dofs())
       {
         assemble_matrix();
         build_preconditioner();
@@ -705,7 +705,7 @@ namespace camfrac
         SolverControl control(1, 0.);
         if constexpr (std::is_same_v<LA, TrilinosBackend>)
           {
-            TrilinosWrappers::SolverDirect direct(control);
+            TrilinosWrappers::SolverDirect direct(control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
             direct.solve(stiffness_matrix, x, rhs);
           }
         else
@@ -909,6 +909,15 @@ namespace camfrac
   void MechanicsField<dim, LA>::accept()
   {
     accepted = solution;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::set_accepted_displacement(const Vector &u)
+  {
+    solution_owned = u;
+    constraints.distribute(solution_owned);
+    solution = solution_owned;
+    accepted = solution_owned;
   }
 
   template <int dim, typename LA>

@@ -134,7 +134,7 @@ namespace camfrac
   }
 
   template <int dim>
-  void ParticleGeometry::create(Triangulation<dim> &triangulation) const
+  void ParticleGeometry::create(Triangulation<dim> &triangulation, const bool refine) const
   {
     if (!mesh_file.empty())
       {
@@ -151,7 +151,8 @@ namespace camfrac
         for (const auto &face : triangulation.active_face_iterators())
           if (face->at_boundary())
             face->set_boundary_id(surface_boundary_id);
-        triangulation.refine_global(global_refinements);
+        if (refine)
+          triangulation.refine_global(global_refinements);
         return;
       }
 
@@ -222,7 +223,8 @@ namespace camfrac
     TransfiniteInterpolationManifold<dim> interior;
     interior.initialize(triangulation);
     triangulation.set_manifold(1, interior);
-    triangulation.refine_global(global_refinements);
+    if (refine)
+      triangulation.refine_global(global_refinements);
   }
 
   template <int dim>
@@ -231,8 +233,8 @@ namespace camfrac
     return dim == 3 ? 4. / 3. * M_PI * std::pow(radius, 3) : M_PI * radius * radius;
   }
 
-  template void   ParticleGeometry::create<2>(Triangulation<2> &) const;
-  template void   ParticleGeometry::create<3>(Triangulation<3> &) const;
+  template void   ParticleGeometry::create<2>(Triangulation<2> &, bool) const;
+  template void   ParticleGeometry::create<3>(Triangulation<3> &, bool) const;
   template double ParticleGeometry::nominal_volume<2>() const;
   template double ParticleGeometry::nominal_volume<3>() const;
 

@@ -78,6 +78,10 @@ namespace camfrac
     prm.declare_entry("Maximum resolution refinements", "4", Patterns::Integer(0, 8),
                       "The cracking region is refined until h <= ell/2, with at most this many extra levels; "
                       "a run whose mesh still does not resolve ell stops with an error.");
+    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
+                      "'AMG': CG preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG), kept "
+                      "across staggered iterations while the iteration count stays low; 'direct': MUMPS, for "
+                      "small problems.");
     prm.declare_entry("Crack region inner radius", "0", Patterns::Double(0.),
                       "The cracking region (resolved mesh) is the particle beyond this radius [m]; 0: all of it.");
     prm.leave_subsection();
@@ -102,6 +106,7 @@ namespace camfrac
     maximum_staggered_iterations     = prm.get_integer("Maximum staggered iterations");
     maximum_resolution_refinements   = prm.get_integer("Maximum resolution refinements");
     crack_region_inner_radius        = prm.get_double("Crack region inner radius");
+    direct_solver                    = prm.get("Linear solver") == "direct";
     prm.leave_subsection();
     if (!enabled)
       return;
@@ -203,6 +208,7 @@ namespace camfrac
     const std::size_t n = triangulation.n_active_cells() * quadrature.size();
     history_accepted.assign(n, 0.);
     history_trial.assign(n, 0.);
+    preconditioner_reuse = PreconditionerReuse(true);
     compute_point_data();
   }
 
@@ -251,6 +257,15 @@ namespace camfrac
                                         const unsigned int                                      q) const
   {
     return point_toughness[cell->active_cell_index() * quadrature.size() + q];
+  }
+
+  template <int dim, typename LA>
+  double PhaseField<dim, LA>::critical_driving_force(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                     const unsigned int                                      q) const
+  {
+    const double gc = toughness(cell, q);
+    return settings.model == FractureSettings::Model::AT1 ? 3. * gc / (16. * settings.length_scale) :
+                                                            gc / (6. * settings.length_scale);
   }
 
   template <int dim, typename LA>
@@ -365,33 +380,101 @@ namespace camfrac
         return 0;
       }
     SolverControl control(1000, 1e-12 * rhs_norm);
+    const auto    krylov = [&]() {
+      if constexpr (std::is_same_v<LA, PETScBackend>)
+        {
+          PETScWrappers::SolverCG cg(control, mpi_communicator);
+          cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
+        }
+      else
+        {
+          TrilinosWrappers::SolverCG cg(control);
+          cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
+        }
+    };
     try
       {
-        if constexpr (std::is_same_v<LA, PETScBackend>)
+        if (settings.direct_solver)
           {
-            PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-            data.symmetric_operator = true;
-            data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
-            preconditioner->amg.initialize(system_matrix, data);
-            PETScWrappers::SolverCG cg(control, mpi_communicator);
-            cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
+            if constexpr (std::is_same_v<LA, PETScBackend>)
+              {
+                PETScWrappers::SparseDirectMUMPS direct(control, mpi_communicator);
+                direct.solve(system_matrix, x, system_rhs);
+              }
+            else
+              {
+                TrilinosWrappers::SolverDirect direct(control,
+                                                      TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
+                direct.solve(system_matrix, x, system_rhs);
+              }
+            return control.last_step();
           }
-        else
+        const bool reused = preconditioner_reuse.reusing();
+        if (preconditioner_reuse.needs_rebuild())
+          build_preconditioner();
+        try
           {
-            TrilinosWrappers::PreconditionAMG::AdditionalData data;
-            data.elliptic              = true;
-            data.smoother_sweeps       = 2;
-            data.aggregation_threshold = 0.02;
-            preconditioner->amg.initialize(system_matrix, data);
-            TrilinosWrappers::SolverCG cg(control);
-            cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
+            krylov();
           }
+        catch (const SolverControl::NoConvergence &)
+          {
+            if (!reused)
+              throw;
+            build_preconditioner(); // an AMG of an older matrix that no longer works
+            x = 0.;
+            krylov();
+          }
+        preconditioner_reuse.record(control.last_step());
       }
     catch (const std::exception &)
       {
+        preconditioner_reuse.invalidate();
         throw PhaseFieldSolveFailure("phase field: linear solver failed");
       }
     return control.last_step();
+  }
+
+  // AMG for the phase-field matrix: a scalar, SPD reaction-diffusion
+  // operator (2H + G_c/(c_w ell)) M + G_c ell/c_w K, mass-dominated where H is
+  // large. Kept between staggered iterations and time steps while the CG
+  // iterations stay low (PreconditionerReuse).
+  template <int dim, typename LA>
+  void PhaseField<dim, LA>::build_preconditioner()
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "phase field: AMG setup");
+    if constexpr (std::is_same_v<LA, PETScBackend>)
+      {
+        PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+        data.symmetric_operator = true;
+        data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
+        preconditioner->amg.initialize(system_matrix, data);
+        // Otherwise KSPSolve sets the PC up again for every changed matrix.
+        PCSetReusePreconditioner(preconditioner->amg.get_pc(), PETSC_TRUE);
+      }
+    else
+      {
+        TrilinosWrappers::PreconditionAMG::AdditionalData data;
+        data.elliptic              = true;
+        data.smoother_sweeps       = 2;
+        data.aggregation_threshold = 0.02;
+        preconditioner->amg.initialize(system_matrix, data);
+      }
+    preconditioner_reuse.built();
+  }
+
+  template <int dim, typename LA>
+  void PhaseField<dim, LA>::set_accepted_state(const Vector &d, const std::vector<double> &history)
+  {
+    Vector owned(locally_owned_dofs, mpi_communicator);
+    owned = d;
+    base_constraints.distribute(owned);
+    accepted = owned;
+    solution = owned;
+    AssertThrow(history.size() == history_accepted.size(), ExcMessage("history of the wrong size"));
+    history_accepted = history;
+    history_trial    = history;
   }
 
   template <int dim, typename LA>

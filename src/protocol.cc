@@ -343,16 +343,56 @@ namespace camfrac
 
   void ProtocolRunner::run(const Observer &observer)
   {
-    for (unsigned int cycle = 1; cycle <= protocol.cycles; ++cycle)
-      for (unsigned int k = 0; k < protocol.steps.size(); ++k)
-        run_step(protocol.steps[k], k + 1, cycle, observer);
+    run(observer, State{1, 1, 0., 0., std::numeric_limits<double>::quiet_NaN(), 0., last_voltage, 0});
+  }
+
+  void ProtocolRunner::run(const Observer &observer, const State &resume)
+  {
+    current_time   = resume.time;
+    last_voltage   = resume.last_voltage;
+    accepted_steps = resume.accepted_steps;
+    bool first     = true;
+    for (unsigned int cycle = resume.cycle; cycle <= protocol.cycles; ++cycle)
+      for (unsigned int k = (cycle == resume.cycle ? resume.protocol_step - 1 : 0); k < protocol.steps.size(); ++k)
+        {
+          run_step(protocol.steps[k], k + 1, cycle, observer, first ? &resume : nullptr);
+          first = false;
+        }
+  }
+
+  void ProtocolRunner::call_hook(const unsigned int cycle,
+                                 const unsigned int index,
+                                 const double       elapsed,
+                                 const double       dt,
+                                 const double       previous_distance)
+  {
+    if (!step_hook)
+      return;
+    State state;
+    state.cycle             = cycle;
+    state.protocol_step     = index;
+    state.elapsed           = elapsed;
+    state.time_step         = dt;
+    state.previous_distance = previous_distance;
+    state.time              = current_time;
+    state.last_voltage      = last_voltage;
+    state.accepted_steps    = accepted_steps;
+    // The end of the last step of a cycle: continue with the next cycle.
+    if (state.protocol_step > protocol.steps.size())
+      {
+        state.protocol_step = 1;
+        ++state.cycle;
+      }
+    step_hook(state);
   }
 
   void ProtocolRunner::run_step(const ProtocolStep &step,
                                 const unsigned int  index,
                                 const unsigned int  cycle,
-                                const Observer     &observer)
+                                const Observer     &observer,
+                                const State        *resume)
   {
+    const bool resuming = resume != nullptr && resume->elapsed > 0.;
     const std::string where = "protocol step " + std::to_string(index) + " ('" + step.text + "') of cycle " +
                               std::to_string(cycle);
     const double one_c = model.one_c_current();
@@ -372,7 +412,7 @@ namespace camfrac
               {
                 // Impossible: the open-circuit voltage is already beyond the cut-off.
                 const double ocv = model.open_circuit_voltage();
-                if (sign * (ocv - step.voltage) >= 0.)
+                if (!resuming && sign * (ocv - step.voltage) >= 0.)
                   throw InputError(where + " cannot run: its cut-off " + std::to_string(step.voltage) +
                                    " V is already passed at its start (open-circuit voltage " + std::to_string(ocv) +
                                    " V)");
@@ -402,6 +442,12 @@ namespace camfrac
     double       dt      = settings.initial_time_step;
     // Previous accepted value of beyond_cutoff, for secant landing.
     double       previous_distance = std::numeric_limits<double>::quiet_NaN();
+    if (resuming)
+      {
+        elapsed           = resume->elapsed;
+        dt                = resume->time_step;
+        previous_distance = resume->previous_distance;
+      }
     while (true)
       {
         const double remaining = step.duration - elapsed;
@@ -500,7 +546,10 @@ namespace camfrac
         report.ends_protocol_step = landed || ends_by_time;
         observer(report);
         if (report.ends_protocol_step)
-          return;
+          {
+            call_hook(cycle, index + 1, 0., 0., std::numeric_limits<double>::quiet_NaN());
+            return;
+          }
 
         if (beyond_cutoff)
           previous_distance = beyond_cutoff(result);
@@ -509,6 +558,7 @@ namespace camfrac
         if (result.max_change_x > 0.)
           factor = std::min(factor, settings.maximum_change_of_x / result.max_change_x);
         dt = std::max(trial_dt * std::max(factor, 0.2), settings.minimum_time_step);
+        call_hook(cycle, index, elapsed, dt, previous_distance);
       }
   }
 } // namespace camfrac

@@ -16,10 +16,14 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/grid/manifold_lib.h>
 
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
 #include <boost/property_tree/json_parser.hpp>
+#include <boost/serialization/vector.hpp>
 #include <boost/property_tree/ptree.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <exception>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +31,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 
@@ -67,7 +72,8 @@ namespace camfrac
   }
 
   // ----------------------------------------------------------- HistoryWriter
-  HistoryWriter::HistoryWriter(const std::string &file_name, const MPI_Comm communicator)
+  HistoryWriter::HistoryWriter(const std::string &file_name, const MPI_Comm communicator,
+                               const std::string &existing_rows)
   {
     // Rank 0 writes; all ranks share the verdict so that none hangs.
     std::string problem;
@@ -75,7 +81,7 @@ namespace camfrac
       {
         file.open(file_name);
         if (file)
-          file << header() << '\n' << std::flush;
+          file << header() << '\n' << existing_rows << std::flush;
         if (!file)
           problem = "cannot write '" + file_name + "'";
       }
@@ -234,6 +240,8 @@ namespace camfrac
     Protocol::declare_parameters(prm);
     TimeSteppingSettings::declare_parameters(prm);
     OutputSettings::declare_parameters(prm);
+    AdaptivitySettings::declare_parameters(prm);
+    CheckpointSettings::declare_parameters(prm);
   }
 
   template <int dim>
@@ -262,6 +270,10 @@ namespace camfrac
         time_stepping.parse_parameters(prm);
         protocol = Protocol::from_parameters(prm);
         output.parse_parameters(prm);
+        adaptivity_settings.parse_parameters(prm);
+        checkpoint_settings.parse_parameters(prm);
+        if (checkpoint_settings.directory.empty())
+          checkpoint_settings.directory = output.directory + "/checkpoint";
       }
     catch (const InputError &)
       {
@@ -296,6 +308,129 @@ namespace camfrac
     if (!problem.empty())
       throw InputError(problem);
   }
+
+
+  // ------------------------------------------------------------ checkpoints
+  namespace
+  {
+    // What a checkpoint holds besides the mesh and its attached vectors.
+    struct RestartData
+    {
+      ProtocolRunner::State  runner;
+      ModelScalars           scalars;
+      unsigned int           field_index     = 0;
+      double                 last_field_time = 0.;
+      std::string            history_rows;   // history.csv without its header
+      std::vector<XDMFEntry> xdmf[3];        // fields, mechanics, fracture
+    };
+
+    const char *checkpoint_format = "camfrac-checkpoint-1";
+
+    std::string exact(const double x)
+    {
+      std::ostringstream out;
+      out << std::hexfloat << x;
+      return out.str();
+    }
+
+    // Rank 0 writes the text parts of a checkpoint; state.txt last.
+    void write_restart_data(const std::string &directory, const RestartData &data, const int dim,
+                            const unsigned int ranks, const std::string &run_prm)
+    {
+      std::filesystem::copy_file(run_prm, directory + "/run.prm");
+      {
+        std::ofstream out(directory + "/history.csv");
+        out << HistoryWriter::header() << '\n' << data.history_rows;
+      }
+      {
+        std::ofstream                 out(directory + "/xdmf.txt");
+        boost::archive::text_oarchive archive(out);
+        for (const auto &entries : data.xdmf)
+          archive << entries;
+      }
+      std::ofstream out(directory + "/state.txt.tmp");
+      const auto   &r = data.runner;
+      out << checkpoint_format << '\n'
+          << "dimension " << dim << '\n'
+          << "ranks " << ranks << '\n'
+          << "cycle " << r.cycle << '\n'
+          << "protocol_step " << r.protocol_step << '\n'
+          << "elapsed " << exact(r.elapsed) << '\n'
+          << "time_step " << exact(r.time_step) << '\n'
+          << "previous_distance " << exact(r.previous_distance) << '\n'
+          << "time " << exact(r.time) << '\n'
+          << "last_voltage " << exact(r.last_voltage) << '\n'
+          << "accepted_steps " << r.accepted_steps << '\n'
+          << "potential " << exact(data.scalars.potential) << '\n'
+          << "staggered_iterations " << data.scalars.staggered_iterations << '\n'
+          << "field_index " << data.field_index << '\n'
+          << "last_field_time " << exact(data.last_field_time) << '\n';
+      out.close();
+      if (!out)
+        throw InputError("cannot write the checkpoint in '" + directory + "'");
+      std::filesystem::rename(directory + "/state.txt.tmp", directory + "/state.txt");
+    }
+
+    RestartData read_restart_data(const std::string &directory, const MPI_Comm communicator)
+    {
+      // Every rank reads the small text files itself.
+      const auto fail = [&](const std::string &what) {
+        return InputError("--restart: checkpoint '" + directory + "' is unreadable (" + what + ")");
+      };
+      std::map<std::string, std::string> values;
+      {
+        std::ifstream in(directory + "/state.txt");
+        std::string   format;
+        if (!(in >> format) || format != checkpoint_format)
+          throw fail("state.txt is missing or of another format");
+        std::string key, value;
+        while (in >> key >> value)
+          values[key] = value;
+      }
+      const auto number = [&](const std::string &key) {
+        const auto it = values.find(key);
+        if (it == values.end())
+          throw fail("no '" + key + "' in state.txt");
+        return std::strtod(it->second.c_str(), nullptr);
+      };
+      RestartData data;
+      data.runner.cycle                 = number("cycle");
+      data.runner.protocol_step         = number("protocol_step");
+      data.runner.elapsed               = number("elapsed");
+      data.runner.time_step             = number("time_step");
+      data.runner.previous_distance     = number("previous_distance");
+      data.runner.time                  = number("time");
+      data.runner.last_voltage          = number("last_voltage");
+      data.runner.accepted_steps        = number("accepted_steps");
+      data.scalars.potential            = number("potential");
+      data.scalars.staggered_iterations = number("staggered_iterations");
+      data.field_index                  = number("field_index");
+      data.last_field_time              = number("last_field_time");
+      {
+        std::ifstream     in(directory + "/history.csv");
+        std::stringstream text;
+        text << in.rdbuf();
+        std::string rows = text.str();
+        const auto  eol  = rows.find('\n');
+        if (!in || eol == std::string::npos)
+          throw fail("history.csv is missing");
+        data.history_rows = rows.substr(eol + 1);
+      }
+      try
+        {
+          std::ifstream                 in(directory + "/xdmf.txt");
+          boost::archive::text_iarchive archive(in);
+          for (auto &entries : data.xdmf)
+            archive >> entries;
+        }
+      catch (const std::exception &)
+        {
+          throw fail("xdmf.txt is missing or damaged");
+        }
+      (void)communicator;
+      return data;
+    }
+  } // namespace
 
   namespace
   {
@@ -431,19 +566,38 @@ namespace camfrac
       try
       {
 
+      const bool restarting = !restart_directory.empty();
       parallel::distributed::Triangulation<dim> triangulation(communicator);
-      geometry.create(triangulation);
-      if (fracture_settings.enabled)
-        resolve_length_scale(triangulation);
+      if (restarting)
+        {
+          // The coarse mesh with its manifolds, then the saved refinement.
+          geometry.create(triangulation, false);
+          try
+            {
+              triangulation.load(restart_directory + "/mesh");
+            }
+          catch (const std::exception &error)
+            {
+              throw InputError("--restart: cannot read the mesh of checkpoint '" + restart_directory +
+                               "': " + one_line_message(error));
+            }
+        }
+      else
+        {
+          geometry.create(triangulation);
+          if (fracture_settings.enabled)
+            resolve_length_scale(triangulation, !adaptivity_settings.enabled);
+        }
       // Imported meshes define their own volume (1C refers to it).
       const double particle_volume =
         geometry.mesh_file.empty() ? geometry.nominal_volume<dim>() : GridTools::volume(triangulation);
       TransportField<dim, LA> transport(triangulation, material, transport_settings, particle_volume, &timer);
       transport.set_material_field(material_field);
-      {
-        TimerOutput::Scope scope(timer, "setup");
-        transport.setup();
-      }
+      if (!restarting)
+        {
+          TimerOutput::Scope scope(timer, "setup");
+          transport.setup();
+        }
       std::unique_ptr<MechanicsField<dim, LA>>        mechanics;
       std::unique_ptr<ChemoMechanicalModel<dim, LA>> coupled;
       if (mechanics_settings.enabled)
@@ -456,9 +610,12 @@ namespace camfrac
           mechanics->set_material_field(material_field);
           if (fracture_settings.enabled)
             mechanics->set_energy_split(fracture_settings.split);
-          mechanics->setup();
           coupled = std::make_unique<ChemoMechanicalModel<dim, LA>>(transport, *mechanics, mechanics_settings, &timer);
-          coupled->setup();
+          if (!restarting)
+            {
+              mechanics->setup();
+              coupled->setup();
+            }
         }
       std::unique_ptr<PhaseField<dim, LA>>      phase_field;
       std::unique_ptr<FracturingModel<dim, LA>> fracturing;
@@ -466,10 +623,36 @@ namespace camfrac
         {
           phase_field = std::make_unique<PhaseField<dim, LA>>(triangulation, fracture_settings, &timer);
           phase_field->set_material_field(material_field);
-          phase_field->setup();
           fracturing = std::make_unique<FracturingModel<dim, LA>>(transport, *mechanics, *coupled, *phase_field, &timer);
-          fracturing->setup();
+          if (!restarting)
+            {
+              phase_field->setup();
+              fracturing->setup();
+            }
         }
+
+      // The accepted state, for mesh changes and checkpoints.
+      ModelState<dim, LA> model_state(triangulation, {&transport, mechanics.get(), coupled.get(), phase_field.get(),
+                                                      fracturing.get()});
+      RestartData restart;
+      if (restarting)
+        {
+          restart = read_restart_data(restart_directory, communicator);
+          model_state.set_scalars(restart.scalars);
+          TimerOutput::Scope scope(timer, "restart: read");
+          model_state.deserialize();
+        }
+      std::unique_ptr<MeshAdaptivity<dim, LA>> adaptivity;
+      if (adaptivity_settings.enabled)
+        {
+          adaptivity = std::make_unique<MeshAdaptivity<dim, LA>>(
+            triangulation, adaptivity_settings, model_state, transport, phase_field.get(),
+            [this](const typename Triangulation<dim>::active_cell_iterator &cell) { return in_cracking_region(cell); },
+            geometry.global_refinements, &timer);
+          if (fracturing)
+            fracturing->set_mesh_corrector([&adaptivity]() { return adaptivity->correct(); });
+        }
+
       ElectrodeModel &model = fracturing ? static_cast<ElectrodeModel &>(*fracturing) :
                               coupled    ? static_cast<ElectrodeModel &>(*coupled) :
                                            static_cast<ElectrodeModel &>(transport);
@@ -486,11 +669,12 @@ namespace camfrac
             << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
             << std::endl;
 
-      HistoryWriter history(output.directory + "/history.csv", communicator);
-      std::vector<XDMFEntry> xdmf_entries;
-      unsigned int           field_index     = 0;
-      double                 last_field_time = 0.;
-      std::vector<XDMFEntry> mechanics_xdmf_entries, fracture_xdmf_entries;
+      HistoryWriter history(output.directory + "/history.csv", communicator, restart.history_rows);
+      std::string   history_text = restart.history_rows; // all rows, for checkpoints
+      std::vector<XDMFEntry> xdmf_entries = restart.xdmf[0];
+      unsigned int           field_index     = restart.field_index;
+      double                 last_field_time = restart.last_field_time;
+      std::vector<XDMFEntry> mechanics_xdmf_entries = restart.xdmf[1], fracture_xdmf_entries = restart.xdmf[2];
       const auto write_all_fields = [&](const double time) {
         transport.write_fields(output.directory, field_index, time, xdmf_entries);
         if (mechanics)
@@ -500,7 +684,7 @@ namespace camfrac
           phase_field->write_fields(output.directory, field_index, time, fracture_xdmf_entries);
         ++field_index;
       };
-      if (output.write_fields)
+      if (output.write_fields && !restarting)
         write_all_fields(0.);
 
       // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
@@ -527,7 +711,77 @@ namespace camfrac
         }
 
       ProtocolRunner runner(model, protocol, time_stepping);
-      runner.run([&](const AcceptedStep &step) {
+
+      // Between steps: adapt the mesh, then write a checkpoint if one is due
+      // (interval or signal); a signal then stops the run.
+      std::ofstream mesh_log;
+      if (root && adaptivity)
+        {
+          mesh_log.open(output.directory + "/mesh.csv", restarting ? std::ios::app : std::ios::out);
+          if (!restarting)
+            mesh_log << "step,time_s,cells,c_dofs,u_dofs,d_dofs,lithium_correction\n" << std::flush;
+        }
+      if (checkpoint_settings.on_signal)
+        install_checkpoint_signal_handlers();
+      CheckpointTrigger trigger(checkpoint_settings, communicator);
+      CheckpointStore   store(checkpoint_settings.directory, checkpoint_settings.keep, communicator);
+      runner.set_step_hook([&](const ProtocolRunner::State &state) {
+        if (adaptivity && state.accepted_steps % adaptivity_settings.interval == 0 && adaptivity->adapt())
+          {
+            const types::global_dof_index nu = mechanics ? mechanics->n_dofs() : 0;
+            const types::global_dof_index nd = phase_field ? phase_field->n_dofs() : 0;
+            if (root)
+              mesh_log << state.accepted_steps << ',' << state.time << ',' << triangulation.n_global_active_cells()
+                       << ',' << transport.n_dofs() << ',' << nu << ',' << nd << ','
+                       << model_state.last_lithium_correction() << '\n' << std::flush;
+          }
+        const CheckpointTrigger::Decision decision = trigger.after_step(state.accepted_steps);
+        if (!decision.write)
+          return;
+        std::string written;
+        {
+          TimerOutput::Scope scope(timer, "checkpoint: write");
+          RestartData data;
+          data.runner          = state;
+          data.scalars         = model_state.scalars();
+          data.field_index     = field_index;
+          data.last_field_time = last_field_time;
+          data.history_rows    = history_text;
+          data.xdmf[0]         = xdmf_entries;
+          data.xdmf[1]         = mechanics_xdmf_entries;
+          data.xdmf[2]         = fracture_xdmf_entries;
+          written = store.write(state.accepted_steps, [&](const std::string &directory) {
+            model_state.prepare_for_serialization();
+            triangulation.save(directory + "/mesh");
+            std::string problem;
+            if (root)
+              try
+                {
+                  write_restart_data(directory, data, dim, Utilities::MPI::n_mpi_processes(communicator),
+                                     output.directory + "/run.prm");
+                }
+              catch (const std::exception &error)
+                {
+                  problem = one_line_message(error);
+                }
+            problem = Utilities::MPI::broadcast(communicator, problem, 0);
+            if (!problem.empty())
+              throw InputError("cannot write a checkpoint: " + problem);
+          });
+          trigger.reset_clock();
+        }
+        if (decision.stop)
+          {
+            if (show_progress)
+              std::printf("\n");
+            throw Interrupted("stopped by signal " + std::to_string(decision.signal) + " (" +
+                              (decision.signal == SIGTERM ? "SIGTERM" : decision.signal == SIGUSR1 ? "SIGUSR1" : "?") +
+                              ") after step " + std::to_string(state.accepted_steps) + ", t = " +
+                              std::to_string(state.time) + " s. Checkpoint written to '" + written +
+                              "'. Continue with: camfrac --restart " + checkpoint_settings.directory);
+          }
+      });
+      const auto observer = [&](const AcceptedStep &step) {
         HistoryRow row;
         row.step = step;
         row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
@@ -537,6 +791,7 @@ namespace camfrac
           row.crack = fracturing->crack_summary();
         history.add(row);
         history_rows.push_back(row);
+        history_text += HistoryWriter::format(row) + '\n';
 
         if (output.write_fields &&
             (step.ends_protocol_step ||
@@ -556,7 +811,15 @@ namespace camfrac
                         format_duration(eta).c_str());
             std::fflush(stdout);
           }
-      });
+      };
+      if (restarting)
+        {
+          pcout << "Restarting from '" << restart_directory << "': step " << restart.runner.accepted_steps
+                << ", t = " << format_duration(restart.runner.time) << std::endl;
+          runner.run(observer, restart.runner);
+        }
+      else
+        runner.run(observer);
       if (show_progress)
         std::printf("\n");
       warning_list = runner.warnings();
@@ -589,28 +852,34 @@ namespace camfrac
       std::rethrow_exception(failure);
   }
 
-  // Pre-refinement for phase-field fracture: refine the cracking region (the
-  // Li-storing particle beyond the inner radius) until h = diameter/sqrt(dim)
-  // <= ell/2 everywhere in it.
+  // The cracking region: the Li-storing particle beyond the inner radius.
   template <int dim>
-  void Simulation<dim>::resolve_length_scale(parallel::distributed::Triangulation<dim> &triangulation) const
+  bool Simulation<dim>::in_cracking_region(const typename Triangulation<dim>::active_cell_iterator &cell) const
   {
-    const double target = 0.5 * fracture_settings.length_scale;
-    const auto   in_region = [&](const auto &cell) {
-      if (material_field && !material_field->stores_lithium(cell))
-        return false;
-      double r = 0.;
-      for (const unsigned int v : cell->vertex_indices())
-        r = std::max(r, cell->vertex(v).norm());
-      return r >= fracture_settings.crack_region_inner_radius;
-    };
-    double coarsest = 0.;
+    if (material_field && !material_field->stores_lithium(cell))
+      return false;
+    double r = 0.;
+    for (const unsigned int v : cell->vertex_indices())
+      r = std::max(r, cell->vertex(v).norm());
+    return r >= fracture_settings.crack_region_inner_radius;
+  }
+
+  // Pre-refinement for phase-field fracture: refine the cracking region until
+  // h = diameter/sqrt(dim) <= ell/2 everywhere in it. With adaptive
+  // refinement only check that the allowed extra levels would suffice
+  // (h halves per level).
+  template <int dim>
+  void Simulation<dim>::resolve_length_scale(parallel::distributed::Triangulation<dim> &triangulation,
+                                             const bool                                  refine) const
+  {
+    const double target   = 0.5 * fracture_settings.length_scale;
+    double       coarsest = 0.;
     for (unsigned int level = 0;; ++level)
       {
         unsigned int marked = 0;
         coarsest            = 0.;
         for (const auto &cell : triangulation.active_cell_iterators())
-          if (cell->is_locally_owned() && in_region(cell))
+          if (cell->is_locally_owned() && in_cracking_region(cell))
             {
               const double h = cell->diameter() / std::sqrt(double(dim));
               coarsest       = std::max(coarsest, h);
@@ -624,6 +893,15 @@ namespace camfrac
         coarsest = Utilities::MPI::max(coarsest, communicator);
         if (marked == 0)
           return;
+        if (!refine)
+          {
+            for (const auto &cell : triangulation.active_cell_iterators())
+              cell->clear_refine_flag();
+            // Refinement of curved cells halves h only approximately: 10% slack.
+            if (coarsest <= 1.1 * target * std::pow(2., fracture_settings.maximum_resolution_refinements))
+              return;
+            break;
+          }
         if (level == fracture_settings.maximum_resolution_refinements)
           break;
         triangulation.execute_coarsening_and_refinement();

@@ -50,7 +50,7 @@ namespace camfrac
                       "Newton iterations before a time step counts as failed and is cut back [-], in [1, 100].");
     prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
                       "'AMG': GMRES preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG); "
-                      "'direct': a sparse direct solver (MUMPS with PETSc, KLU with Trilinos), for small problems.");
+                      "'direct': the sparse direct solver MUMPS (through PETSc or Trilinos Amesos), for small problems.");
     prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
                       "Relative residual reduction of the iterative linear solver [-], in [1e-16, 1e-2].");
     prm.declare_entry("Maximum linear iterations", "500", Patterns::Integer(1), "Iteration limit of the linear solver [-], >= 1.");
@@ -191,6 +191,7 @@ namespace camfrac
     border_row.reinit(locally_owned_dofs, mpi_communicator);
 
     compute_geometry();
+    preconditioner_reuse = PreconditionerReuse(settings.reuse_preconditioner);
     set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
     if (dirichlet_concentration)
       set_concentration(*dirichlet_concentration);
@@ -206,6 +207,48 @@ namespace camfrac
     trial_owned.compress(VectorOperation::insert);
     solution = trial_owned;
     trial    = trial_owned;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::set_accepted_state(const Vector &c, const double potential)
+  {
+    trial_owned = c;
+    if (!dirichlet_concentration)
+      constraints.distribute(trial_owned);
+    solution  = trial_owned;
+    trial     = trial_owned;
+    phi       = potential;
+    trial_phi = potential;
+  }
+
+  template <int dim, typename LA>
+  double TransportField<dim, LA>::restore_lithium_inventory(const double lithium_mol)
+  {
+    // The Li-storing volume: every DoF of a Li-storing cell is active, so a
+    // uniform shift delta of the active DoFs changes int c dV by delta V_Li.
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_JxW_values);
+    double            volume = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          fe_values.reinit(cell);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            volume += fe_values.JxW(q);
+        }
+    volume              = Utilities::MPI::sum(volume, mpi_communicator);
+    const double now    = summary().lithium_mol;
+    const double delta  = (lithium_mol - now) / volume;
+    trial_owned         = solution;
+    for (const auto i : locally_owned_dofs)
+      if (!inactive_dofs.is_element(i))
+        trial_owned[i] += delta;
+    trial_owned.compress(VectorOperation::insert);
+    if (!dirichlet_concentration)
+      constraints.distribute(trial_owned);
+    solution = trial_owned;
+    trial    = trial_owned;
+    return lithium_mol != 0. ? (now - lithium_mol) / lithium_mol : 0.;
   }
 
   template <int dim, typename LA>
@@ -631,8 +674,71 @@ namespace camfrac
     return totals;
   }
 
+  // AMG for the transport Jacobian: a scalar, nearly symmetric
+  // reaction-diffusion operator (M/dt + K). Kept across Newton iterations and
+  // time steps while the iteration counts stay low (PreconditionerReuse).
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::build_preconditioner()
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: AMG setup");
+    try
+      {
+        if constexpr (std::is_same_v<LA, PETScBackend>)
+          {
+            PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+            data.symmetric_operator = true; // nearly symmetric; GMRES absorbs the rest
+            data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
+            data.aggressive_coarsening_num_levels = dim == 3 ? 1 : 0;
+            preconditioner->amg.initialize(jacobian, data);
+            // Otherwise KSPSolve sets the PC up again for every changed matrix.
+            PCSetReusePreconditioner(preconditioner->amg.get_pc(), PETSC_TRUE);
+          }
+        else
+          {
+            TrilinosWrappers::PreconditionAMG::AdditionalData data;
+            data.elliptic              = true;
+            data.higher_order_elements = fe.degree > 1;
+            data.smoother_sweeps       = 2;
+            data.aggregation_threshold = 0.02;
+            preconditioner->amg.initialize(jacobian, data);
+          }
+      }
+    catch (const ExceptionBase &)
+      {
+        // e.g. NaN entries from a diverging iterate: a failed step.
+        preconditioner_reuse.invalidate();
+        throw LinearSolveFailure();
+      }
+    preconditioner_reuse.built();
+  }
+
   template <int dim, typename LA>
   unsigned int TransportField<dim, LA>::solve_linear(Vector &x, const Vector &rhs)
+  {
+    if (settings.direct_solver)
+      return solve_linear_once(x, rhs);
+    // With an AMG of an older Jacobian: on failure, rebuild and try again.
+    const bool   reused = preconditioner_reuse.reusing();
+    unsigned int n      = 0;
+    try
+      {
+        n = solve_linear_once(x, rhs);
+      }
+    catch (const LinearSolveFailure &)
+      {
+        if (!reused)
+          throw;
+        build_preconditioner();
+        n = solve_linear_once(x, rhs);
+      }
+    preconditioner_reuse.record(n);
+    return n;
+  }
+
+  template <int dim, typename LA>
+  unsigned int TransportField<dim, LA>::solve_linear_once(Vector &x, const Vector &rhs)
   {
     std::unique_ptr<TimerOutput::Scope> scope;
     if (timer != nullptr)
@@ -662,7 +768,7 @@ namespace camfrac
           {
             if (settings.direct_solver)
               {
-                TrilinosWrappers::SolverDirect solver(control);
+                TrilinosWrappers::SolverDirect solver(control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
                 solver.solve(jacobian, x, rhs);
               }
             else
@@ -734,35 +840,8 @@ namespace camfrac
               residual_scale = std::max(residual.l2_norm(), 1e-300);
             const double merit = std::hypot(residual.l2_norm() / residual_scale, r / current_scale);
 
-            if (!settings.direct_solver)
-              try
-              {
-                std::unique_ptr<TimerOutput::Scope> scope;
-                if (timer != nullptr)
-                  scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: AMG setup");
-                if constexpr (std::is_same_v<LA, PETScBackend>)
-                  {
-                    PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-                    data.symmetric_operator = true; // nearly symmetric; GMRES absorbs the rest
-                    data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
-                    data.aggressive_coarsening_num_levels = dim == 3 ? 1 : 0;
-                    preconditioner->amg.initialize(jacobian, data);
-                  }
-                else
-                  {
-                    TrilinosWrappers::PreconditionAMG::AdditionalData data;
-                    data.elliptic              = true;
-                    data.higher_order_elements = fe.degree > 1;
-                    data.smoother_sweeps       = 2;
-                    data.aggregation_threshold = 0.02;
-                    preconditioner->amg.initialize(jacobian, data);
-                  }
-              }
-              catch (const ExceptionBase &)
-              {
-                // e.g. NaN entries from a diverging iterate: a failed step.
-                throw LinearSolveFailure();
-              }
+            if (!settings.direct_solver && preconditioner_reuse.needs_rebuild())
+              build_preconditioner();
 
             // Newton update: K w = R; for the bordered system also K v = b.
             result.linear_iterations += solve_linear(update, residual);

@@ -2,7 +2,9 @@
 // Copyright (C) 2026 the camfrac authors
 #pragma once
 
+#include <camfrac/coupling/adaptivity.h>
 #include <camfrac/coupling/protocol.h>
+#include <camfrac/io/checkpoint.h>
 #include <camfrac/coupling/protocol_runner.h>
 #include <camfrac/io/history.h>
 #include <camfrac/material/electrode_material.h>
@@ -55,8 +57,18 @@ namespace camfrac
     /// Parse and check all parameters. Throws InputError.
     Simulation(dealii::ParameterHandler &prm, MPI_Comm communicator = MPI_COMM_WORLD);
 
-    /// Run the protocol. Throws InputError or SolverFailure.
+    /// Run the protocol. Throws InputError or SolverFailure, and Interrupted
+    /// when a signal stopped the run after writing a checkpoint.
     void run();
+
+    /**
+     * Continue from the checkpoint directory @p checkpoint (a
+     * checkpoint-<step> directory, see CheckpointStore::find_latest) instead
+     * of the initial state, on any number of ranks. The parameters must be
+     * the checkpoint's run.prm. history.csv and the XDMF files are rewritten
+     * with the checkpoint's rows and entries, then continued.
+     */
+    void set_restart(const std::string &checkpoint) { restart_directory = checkpoint; }
 
     /// Suppress the progress line and the summary on stdout.
     void set_quiet(const bool quiet) { output.quiet = quiet; }
@@ -77,6 +89,9 @@ namespace camfrac
     MechanicalMaterial        mechanical_material;
     MechanicsSettings         mechanics_settings;
     FractureSettings          fracture_settings;
+    AdaptivitySettings        adaptivity_settings;
+    CheckpointSettings        checkpoint_settings;
+    std::string               restart_directory;
     TimeSteppingSettings      time_stepping;
     Protocol                  protocol;
     OutputSettings            output;
@@ -90,7 +105,10 @@ namespace camfrac
     void run_with_backend();
     void prepare_output_directory() const;
     void parse_microstructure();
-    void resolve_length_scale(dealii::parallel::distributed::Triangulation<dim> &triangulation) const;
+    /// Refine the cracking region until h <= ell/2 (@p refine), or only check
+    /// that at most 'Maximum resolution refinements' levels would do it.
+    void resolve_length_scale(dealii::parallel::distributed::Triangulation<dim> &triangulation, bool refine) const;
+    bool in_cracking_region(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const;
   };
 
   /// Read "Dimension" from a parsed ParameterHandler.

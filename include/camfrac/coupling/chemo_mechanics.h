@@ -46,7 +46,15 @@ namespace camfrac
     ~ChemoMechanicalModel() override;
 
     /// Both fields must be set up. Solves mechanics for the initial state.
-    void setup();
+    /// Build the projection; with @p solve_initial_state also solve mechanics
+    /// for the accepted c (false: the state is restored by set_accepted_state()).
+    void setup(bool solve_initial_state = true);
+    /// Adaptive refinement and restarts: the accepted coupling potential s and
+    /// stabilisation L (nodal, on the transport DoFs).
+    const Vector &accepted_coupling_potential() const { return accepted_potential; }
+    const Vector &accepted_coupling_stabilisation() const { return accepted_stabilisation; }
+    /// Restore them (owned entries) and recompute the mechanical summary.
+    void set_accepted_state(const Vector &potential, const Vector &stabilisation);
 
     double       one_c_current() const override { return transport.one_c_current(); }
     double       open_circuit_voltage() const override { return transport.open_circuit_voltage(); }

@@ -7,6 +7,7 @@
 
 #include <deal.II/fe/fe_values.h>
 
+#include <functional>
 #include <memory>
 
 namespace camfrac
@@ -35,6 +36,19 @@ namespace camfrac
 
     /// All fields must be set up (ChemoMechanicalModel::setup() included).
     void setup();
+    /// After the fields' accepted states were restored on a new mesh
+    /// (adaptive refinement, restart), mechanics already set up with the
+    /// damage view (damage_view()): hand d to transport again and recompute
+    /// the crack summary.
+    void restore(unsigned int staggered_iterations);
+    /// The view of the phase field that mechanics degrades its stiffness with.
+    typename MechanicsField<dim, LA>::DamageView damage_view() const;
+    /**
+     * The corrector of adaptive refinement (docs/theory.md §12.3): called
+     * after a converged step with the trial d; returns true when it refined
+     * the mesh (from the accepted state), and the step is then solved again.
+     */
+    void set_mesh_corrector(std::function<bool()> corrector) { mesh_corrector = std::move(corrector); }
 
     double       one_c_current() const override { return chemo_mechanics.one_c_current(); }
     double       open_circuit_voltage() const override { return chemo_mechanics.open_circuit_voltage(); }
@@ -62,6 +76,8 @@ namespace camfrac
     std::unique_ptr<dealii::FEValues<dim>> concentration_values;
 
     /// Hand the trial d to mechanics (stiffness) and transport (D_eff).
-    void apply_damage();
+    std::function<bool()>          mesh_corrector;
+    /// d to mechanics (unless @p mechanics_too is false) and transport.
+    void apply_damage(bool mechanics_too = true);
   };
 } // namespace camfrac

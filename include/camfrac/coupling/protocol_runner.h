@@ -8,6 +8,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <functional>
+#include <limits>
 #include <ostream>
 
 namespace camfrac
@@ -58,11 +59,32 @@ namespace camfrac
   public:
     using Observer = std::function<void(const AcceptedStep &)>;
 
+    /// Where the runner stands between two accepted steps: all a restart
+    /// needs to continue exactly as the uninterrupted run would.
+    struct State
+    {
+      unsigned int cycle             = 1; ///< 1-based
+      unsigned int protocol_step     = 1; ///< 1-based; > steps.size(): the cycle is done
+      double       elapsed           = 0.; ///< [s] into the protocol step
+      double       time_step         = 0.; ///< next trial dt [s]; 0: the initial time step
+      double       previous_distance = std::numeric_limits<double>::quiet_NaN(); ///< secant landing
+      double       time              = 0.; ///< [s]
+      double       last_voltage      = 0.; ///< [V]
+      unsigned int accepted_steps    = 0;
+    };
+    /// Called after every accepted step (after the observer), with the state
+    /// from which the run continues: mesh adaptation and checkpoints happen
+    /// here. It may throw (e.g. Interrupted) to stop the run.
+    using StepHook = std::function<void(const State &)>;
+
     ProtocolRunner(ElectrodeModel &model, const Protocol &protocol, const TimeSteppingSettings &settings);
 
     /// Run all cycles. Throws InputError for an impossible protocol and
     /// SolverFailure if Newton fails at the minimum time step.
     void run(const Observer &observer);
+    /// Continue from a state saved by a step hook (restart).
+    void run(const Observer &observer, const State &resume);
+    void set_step_hook(StepHook hook) { step_hook = std::move(hook); }
 
     /// Warnings (e.g. a cut-off reached within the minimum step); rank-uniform.
     const std::vector<std::string> &warnings() const { return warning_list; }
@@ -78,7 +100,10 @@ namespace camfrac
     double                     last_voltage;
     unsigned int               accepted_steps = 0;
     std::vector<std::string>   warning_list;
+    StepHook                   step_hook;
 
-    void run_step(const ProtocolStep &step, unsigned int index, unsigned int cycle, const Observer &observer);
+    void run_step(const ProtocolStep &step, unsigned int index, unsigned int cycle, const Observer &observer,
+                  const State *resume);
+    void call_hook(unsigned int cycle, unsigned int index, double elapsed, double dt, double previous_distance);
   };
 } // namespace camfrac

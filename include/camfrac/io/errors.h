@@ -31,6 +31,17 @@ namespace camfrac
   };
 
   /**
+   * The run stopped early on request (SIGTERM or SIGUSR1) after writing a
+   * checkpoint; `camfrac --restart DIR` continues it. Exit status 75
+   * (EX_TEMPFAIL: try again).
+   */
+  class Interrupted : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /**
    * Turn any exception into the one-line message printed by the command line.
    * deal.II's exceptions carry a multi-line banner; only the "Additional
    * information" part is kept, with whitespace collapsed.

@@ -37,7 +37,9 @@ namespace camfrac
   public:
     /// @p file_name empty: keep rows in memory only. Collective; throws
     /// InputError on every rank if rank 0 cannot write the file.
-    HistoryWriter(const std::string &file_name, MPI_Comm communicator);
+    /// @p existing_rows: rows (lines with '\n') written after the header
+    /// before any new row, e.g. those of a checkpoint.
+    HistoryWriter(const std::string &file_name, MPI_Comm communicator, const std::string &existing_rows = "");
     void add(const HistoryRow &row);
     const std::vector<HistoryRow> &rows() const { return all_rows; }
 

@@ -40,9 +40,10 @@ namespace camfrac
     /// Reads section "Geometry"; the mesh file is resolved like a data file.
     void        parse_parameters(dealii::ParameterHandler &prm, const std::string &data_directory = "");
 
-    /// Fill an empty triangulation (serial or distributed).
+    /// Fill an empty triangulation (serial or distributed). Without
+    /// @p refine only the coarse mesh with its manifolds (for Triangulation::load()).
     template <int dim>
-    void create(dealii::Triangulation<dim> &triangulation) const;
+    void create(dealii::Triangulation<dim> &triangulation, bool refine = true) const;
 
     /// Nominal volume 4/3 pi R^3 (3D) or area pi R^2 (2D, per metre of depth).
     template <int dim>

@@ -155,7 +155,8 @@ namespace camfrac
     /// setup(), which throws InputError for a split the stiffness does not allow.
     void set_energy_split(StrainEnergySplit::Type type) { split_type = type; }
     /// Degrade the stiffness by d: reassembles the matrix and rebuilds the preconditioner.
-    void set_damage(const DamageView &damage);
+    /// @p rebuild false: only record the view (setup() will assemble with it).
+    void set_damage(const DamageView &damage, bool rebuild = true);
 
     /// DoFs, constraints, stiffness matrix and its preconditioner.
     void setup();
@@ -164,6 +165,10 @@ namespace camfrac
     unsigned int solve(const ConcentrationView &c);
     /// Make the last solution the accepted one.
     void accept();
+    /// Adaptive refinement and restarts (docs/hpc.md): the accepted (and
+    /// warm-start) displacement, owned entries on the current DoFs.
+    void set_accepted_displacement(const Vector &u);
+    const Vector &accepted_displacement() const { return accepted; }
 
     /// Material-point states at the points @p quadrature of @p cell (a cell
     /// of the common triangulation), for concentrations @p c_values there.

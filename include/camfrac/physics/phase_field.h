@@ -4,6 +4,7 @@
 
 #include <camfrac/material/energy_split.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/physics/preconditioner_reuse.h>
 #include <camfrac/physics/transport.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -65,6 +66,8 @@ namespace camfrac
     unsigned int maximum_resolution_refinements = 4;
     /// Cells of the particle with vertices beyond this radius form the cracking region [m].
     double crack_region_inner_radius = 0.;
+    /// Linear solver: CG with AMG (reused across staggered iterations), or MUMPS.
+    bool   direct_solver = false;
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     /// Throws InputError for nonphysical values.
@@ -153,6 +156,22 @@ namespace camfrac
     /// Overwrite the accepted and trial d (verification, restart).
     void set_damage(const dealii::Function<dim> &d);
 
+    /**
+     * Adaptive refinement and restarts (docs/hpc.md): replace the accepted
+     * state by @p d (owned entries on the current DoFs) and the history
+     * field @p history per (active cell, q) of quadrature_formula().
+     */
+    void set_accepted_state(const Vector &d, const std::vector<double> &history);
+    /// The accepted history field H per (active cell, q) (0 on cells not owned).
+    const std::vector<double> &accepted_history() const { return history_accepted; }
+    /// The volume quadrature of the history field (QGauss(2)).
+    const dealii::Quadrature<dim> &quadrature_formula() const { return quadrature; }
+    /// psi_c: the H at which a homogeneous bar reaches its strength, 3 G_c/(16 ell)
+    /// for AT1 (damage onset) and G_c/(6 ell) for AT2 (peak stress, d = 1/4),
+    /// at (cell, q); the predictor of adaptive refinement compares H with it.
+    double critical_driving_force(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                  unsigned int q) const;
+
     /// Write d and the history field to HDF5 + XDMF ("fracture" files; collective).
     void write_fields(const std::string &directory, unsigned int index, double time,
                       std::vector<dealii::XDMFEntry> &xdmf_entries) const;
@@ -193,6 +212,8 @@ namespace camfrac
     void assemble(const dealii::AffineConstraints<double> &constraints);
     /// Solve the assembled system into @p x (owned); returns iterations.
     unsigned int solve_linear(Vector &x);
+    void         build_preconditioner();
+    PreconditionerReuse preconditioner_reuse;
     /// The AT1 bound-constrained solve by primal-dual active sets.
     void solve_bound_constrained(Vector &d_owned);
   };

@@ -5,6 +5,7 @@
 #include <camfrac/coupling/electrode_model.h>
 #include <camfrac/material/electrode_material.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/physics/preconditioner_reuse.h>
 
 #include <deal.II/base/data_out_base.h>
 #include <deal.II/base/function.h>
@@ -41,7 +42,7 @@ namespace camfrac
     using SparseMatrix = dealii::PETScWrappers::MPI::SparseMatrix;
   };
 
-  /// Type bundle for the Trilinos backend (ML AMG, Amesos KLU).
+  /// Type bundle for the Trilinos backend (ML AMG, MUMPS through Amesos).
   struct TrilinosBackend
   {
     using Vector       = dealii::TrilinosWrappers::MPI::Vector;
@@ -62,6 +63,9 @@ namespace camfrac
     bool         direct_solver = false;
     double       linear_tolerance = 1e-10; ///< relative residual reduction
     unsigned int maximum_linear_iterations = 500;
+    /// Keep the AMG across Newton iterations and time steps while the
+    /// iteration count stays low (PreconditionerReuse).
+    bool         reuse_preconditioner = true;
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
@@ -123,6 +127,18 @@ namespace camfrac
 
     /// Overwrite the accepted state with a uniform value (tests, restarts).
     void set_uniform_concentration(const double c);
+    /**
+     * Adaptive refinement and restarts (docs/hpc.md): replace the accepted
+     * state by @p c (owned entries, on the current DoFs, e.g. from a
+     * SolutionTransfer) and the potential @p potential [V].
+     */
+    void set_accepted_state(const Vector &c, double potential);
+    /**
+     * After a mesh change: shift c uniformly over the Li-storing DoFs so
+     * that int c dV equals @p lithium_mol again (docs/theory.md §12.2).
+     * Returns the relative change of int c dV that was corrected.
+     */
+    double restore_lithium_inventory(double lithium_mol);
     /// Overwrite the accepted state with the interpolant of @p c [mol/m^3].
     void set_concentration(const dealii::Function<dim> &c);
 
@@ -242,8 +258,12 @@ namespace camfrac
     /// Residual (and, if @p with_jacobian, K, b, g) at (c, phi) for step dt.
     Assembly assemble(const Vector &c, double potential, double dt, double applied_flux_current,
                       bool with_jacobian);
-    /// Solve K x = rhs; returns linear iterations.
+    /// Solve K x = rhs; returns linear iterations. Rebuilds a reused AMG
+    /// that fails or needs too many iterations.
     unsigned int solve_linear(Vector &x, const Vector &rhs);
+    unsigned int solve_linear_once(Vector &x, const Vector &rhs);
+    void         build_preconditioner();
+    PreconditionerReuse preconditioner_reuse;
 
     class Preconditioner;
     std::unique_ptr<Preconditioner> preconditioner;
