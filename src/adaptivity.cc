@@ -97,11 +97,10 @@ namespace camfrac
   template <int dim, typename LA>
   std::vector<typename ModelState<dim, LA>::CellHistory> ModelState<dim, LA>::refine_history(const CellHistory &parent)
   {
-    // Children's Gauss points lie partly outside the parent's: the linear
-    // interpolant is clipped to the parent's range (no new extremes, H >= 0).
-    const unsigned int n     = 1u << dim;
-    const double       lo    = *std::min_element(parent.begin(), parent.begin() + n);
-    const double       hi    = *std::max_element(parent.begin(), parent.begin() + n);
+    // Children's Gauss points lie partly outside the parent's: the
+    // (multi)linear interpolant extrapolates there, exact for a linear H,
+    // and is kept >= 0 (H is an energy density).
+    const unsigned int       n = 1u << dim;
     std::vector<CellHistory> children(n);
     for (unsigned int c = 0; c < n; ++c)
       {
@@ -111,7 +110,7 @@ namespace camfrac
             std::array<double, 3> x{{0., 0., 0.}};
             for (unsigned int d = 0; d < dim; ++d)
               x[d] = 0.5 * (((c >> d) & 1u) + (((q >> d) & 1u) ? gauss_hi : gauss_lo));
-            children[c][q] = std::clamp(interpolate_gauss<dim>(parent, x), lo, hi);
+            children[c][q] = std::max(interpolate_gauss<dim>(parent, x), 0.);
           }
       }
     return children;
@@ -134,7 +133,7 @@ namespace camfrac
             child |= (hi ? 1u : 0u) << d;
             x[d] = 2. * (hi ? gauss_hi : gauss_lo) - (hi ? 1. : 0.);
           }
-        parent[q] = interpolate_gauss<dim>(children[child], x);
+        parent[q] = std::max(interpolate_gauss<dim>(children[child], x), 0.);
       }
     return parent;
   }

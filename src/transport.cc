@@ -239,10 +239,8 @@ namespace camfrac
     volume              = Utilities::MPI::sum(volume, mpi_communicator);
     const double now    = summary().lithium_mol;
     const double delta  = (lithium_mol - now) / volume;
-    trial_owned         = solution;
     for (const auto i : locally_owned_dofs)
-      if (!inactive_dofs.is_element(i))
-        trial_owned[i] += delta;
+      trial_owned[i] = double(solution[i]) + (inactive_dofs.is_element(i) ? 0. : delta);
     trial_owned.compress(VectorOperation::insert);
     if (!dirichlet_concentration)
       constraints.distribute(trial_owned);

@@ -62,8 +62,10 @@ namespace camfrac
    *    the transport DoFs, u on the mechanics DoFs, d on the phase-field DoFs,
    *    moved by parallel::distributed::SolutionTransfer (interpolation on
    *    refinement, injection on coarsening);
-   *  - the history field H per quadrature point, moved by CellDataTransfer
-   *    (docs/theory.md §12.2);
+   *  - the history field H per quadrature point, moved by CellDataTransfer:
+   *    the multilinear interpolant of a cell's 2^dim Gauss values, evaluated
+   *    at the children's (parent's) Gauss points, exact for H linear in the
+   *    reference coordinates, kept >= 0 (docs/theory.md §12.2);
    *  - scalars (phi, the staggered iteration count) kept in memory.
    * After refinement and coarsening int c dV is restored by a uniform shift.
    * Fields that are null are absent.
