@@ -354,7 +354,8 @@ namespace camfrac
   {
     if (!phase_field)
       return true;
-    const double target = 0.5 * phase_field->get_settings().length_scale;
+    const auto  &fracture = phase_field->get_settings();
+    const double target   = fracture.length_scale / fracture.cells_per_length_scale;
     return cell->diameter() / std::sqrt(double(dim)) <= target * (1. + 1e-10);
   }
 

@@ -412,6 +412,9 @@ namespace camfrac
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::build_preconditioner()
   {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: AMG setup");
     linear_solver->clear();
     if (settings.direct_solver)
       return;

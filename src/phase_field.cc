@@ -75,6 +75,10 @@ namespace camfrac
     prm.declare_entry("Maximum staggered iterations", "300", Patterns::Integer(1),
                       "Without convergence after this many iterations the time step is cut back. A crack that "
                       "runs unstably needs hundreds of iterations at any time step.");
+    prm.declare_entry("Cells per length scale", "2", Patterns::Double(0.5, 16.),
+                      "The cracking region (or, with adaptive refinement, the cracked and predicted cells) is "
+                      "refined until h <= ell/n for this n [-], in [0.5, 16]. 2 is the usual choice; the crack "
+                      "measure converges as h^2 (docs/verification.md §I.3).");
     prm.declare_entry("Maximum resolution refinements", "4", Patterns::Integer(0, 8),
                       "The cracking region is refined until h <= ell/2, with at most this many extra levels; "
                       "a run whose mesh still does not resolve ell stops with an error.");
@@ -107,6 +111,7 @@ namespace camfrac
     maximum_resolution_refinements   = prm.get_integer("Maximum resolution refinements");
     crack_region_inner_radius        = prm.get_double("Crack region inner radius");
     direct_solver                    = prm.get("Linear solver") == "direct";
+    cells_per_length_scale           = prm.get_double("Cells per length scale");
     prm.leave_subsection();
     if (!enabled)
       return;

@@ -872,7 +872,7 @@ namespace camfrac
   void Simulation<dim>::resolve_length_scale(parallel::distributed::Triangulation<dim> &triangulation,
                                              const bool                                  refine) const
   {
-    const double target   = 0.5 * fracture_settings.length_scale;
+    const double target   = fracture_settings.length_scale / fracture_settings.cells_per_length_scale;
     double       coarsest = 0.;
     for (unsigned int level = 0;; ++level)
       {
@@ -907,7 +907,7 @@ namespace camfrac
         triangulation.execute_coarsening_and_refinement();
       }
     std::ostringstream message;
-    message << "the mesh does not resolve the fracture length scale: h = " << coarsest << " m > ell/2 = " << target
+    message << "the mesh does not resolve the fracture length scale: h = " << coarsest << " m > ell/n = " << target
             << " m after " << fracture_settings.maximum_resolution_refinements
             << " extra refinements (raise Fracture/Maximum resolution refinements or Geometry/Global refinements, "
                "or increase Fracture/Length scale)";

@@ -66,6 +66,8 @@ namespace camfrac
     unsigned int maximum_resolution_refinements = 4;
     /// Cells of the particle with vertices beyond this radius form the cracking region [m].
     double crack_region_inner_radius = 0.;
+    /// The resolved mesh has h = diameter/sqrt(dim) <= ell/n for this n [-].
+    double cells_per_length_scale = 2.;
     /// Linear solver: CG with AMG (reused across staggered iterations), or MUMPS.
     bool   direct_solver = false;
 
