@@ -9,6 +9,7 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ Options:
                                  (its newest complete one, or DIR itself if it is
                                  a checkpoint-<step> directory), on any number of
                                  ranks, with the parameters saved in it
+  --threads N                    threads per rank for assembly (default 1,
+                                 0: the node's cores divided among its ranks)
   --help                         show this help and exit
   --version                      show the version and exit
 
@@ -56,7 +59,16 @@ Exit status: 0 done, 1 input error, 2 solver failure, 3 other error,
 
 int main(int argc, char **argv)
 {
-  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  // Threads per rank for the threaded assembly (WorkStream): --threads N,
+  // 0 = the cores of the node divided among its ranks. Default 1 (one rank per core).
+  unsigned int threads = 1;
+  for (int k = 1; k + 1 < argc; ++k)
+    if (std::string(argv[k]) == "--threads")
+      {
+        const int n = std::atoi(argv[k + 1]);
+        threads     = n <= 0 ? dealii::numbers::invalid_unsigned_int : unsigned(n);
+      }
+  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, threads);
   const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
   const auto fail = [root](const std::string &message, const int status) {
     if (root)
@@ -101,6 +113,13 @@ int main(int argc, char **argv)
           if (k + 1 >= args.size())
             return fail("--restart needs a checkpoint directory", 1);
           restart = args[++k];
+          continue;
+        }
+      if (a == "--threads")
+        {
+          if (k + 1 >= args.size() || args[k + 1].find_first_not_of("0123456789") != std::string::npos)
+            return fail("--threads needs a number (0: automatic)", 1);
+          ++k;
           continue;
         }
       if (a == "--quiet" || a == "-q")

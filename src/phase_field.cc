@@ -7,6 +7,8 @@
 #include <camfrac/io/field_output.h>
 #include <camfrac/physics/phase_field.h>
 
+#include <deal.II/base/work_stream.h>
+#include <deal.II/grid/filtered_iterator.h>
 #include <deal.II/base/function.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -329,43 +331,62 @@ namespace camfrac
       scope = std::make_unique<TimerOutput::Scope>(*timer, "phase field: assemble");
     system_matrix = 0.;
     system_rhs    = 0.;
-    FEValues<dim>      fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
     const unsigned int n   = fe.n_dofs_per_cell();
     const unsigned int n_q = quadrature.size();
-    FullMatrix<double>                   cell_matrix(n, n);
-    dealii::Vector<double>               cell_rhs(n);
-    std::vector<types::global_dof_index> dofs(n);
-    const double                         ell = settings.length_scale;
-    const bool                           at2 = settings.model == FractureSettings::Model::AT2;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+    const double       ell = settings.length_scale;
+    const bool         at2 = settings.model == FractureSettings::Model::AT2;
+    // Threaded assembly (WorkStream); the copier adds in cell order.
+    struct Scratch
+    {
+      FEValues<dim> fe_values;
+      Scratch(const Mapping<dim> &m, const FiniteElement<dim> &f, const Quadrature<dim> &q)
+        : fe_values(m, f, q, update_values | update_gradients | update_JxW_values)
+      {}
+      Scratch(const Scratch &o)
+        : Scratch(o.fe_values.get_mapping(), o.fe_values.get_fe(), o.fe_values.get_quadrature())
+      {}
+    };
+    struct Copy
+    {
+      FullMatrix<double>                   cell_matrix;
+      dealii::Vector<double>               cell_rhs;
+      std::vector<types::global_dof_index> dofs;
+    };
+    const auto worker = [&](const typename DoFHandler<dim>::active_cell_iterator &cell, Scratch &scratch, Copy &copy) {
+      FEValues<dim> &fe_values = scratch.fe_values;
+      fe_values.reinit(cell);
+      copy.cell_matrix.reinit(n, n);
+      copy.cell_rhs.reinit(n);
+      copy.dofs.resize(n);
+      for (unsigned int q = 0; q < n_q; ++q)
         {
-          fe_values.reinit(cell);
-          cell_matrix = 0.;
-          cell_rhs    = 0.;
-          for (unsigned int q = 0; q < n_q; ++q)
+          const std::size_t     k     = cell->active_cell_index() * n_q + q;
+          const double          H     = history_trial[k];
+          const double          Gc    = point_toughness[k];
+          const double          alpha = at2 ? Gc / ell + 2. * H : 2. * H;
+          const double          kappa = at2 ? Gc * ell : 0.75 * Gc * ell;
+          const double          f     = at2 ? 2. * H : 2. * H - 3. * Gc / (8. * ell);
+          const Tensor<2, dim> &A     = point_anisotropy[k];
+          const double          JxW   = fe_values.JxW(q);
+          for (unsigned int i = 0; i < n; ++i)
             {
-              const std::size_t k     = cell->active_cell_index() * n_q + q;
-              const double      H     = history_trial[k];
-              const double      Gc    = point_toughness[k];
-              const double      alpha = at2 ? Gc / ell + 2. * H : 2. * H;
-              const double      kappa = at2 ? Gc * ell : 0.75 * Gc * ell;
-              const double      f     = at2 ? 2. * H : 2. * H - 3. * Gc / (8. * ell);
-              const Tensor<2, dim> &A = point_anisotropy[k];
-              const double          JxW = fe_values.JxW(q);
-              for (unsigned int i = 0; i < n; ++i)
-                {
-                  const Tensor<1, dim> A_grad_i = A * fe_values.shape_grad(i, q);
-                  for (unsigned int j = 0; j < n; ++j)
-                    cell_matrix(i, j) += (alpha * fe_values.shape_value(i, q) * fe_values.shape_value(j, q) +
-                                          kappa * A_grad_i * fe_values.shape_grad(j, q)) *
-                                         JxW;
-                  cell_rhs(i) += f * fe_values.shape_value(i, q) * JxW;
-                }
+              const Tensor<1, dim> A_grad_i = A * fe_values.shape_grad(i, q);
+              for (unsigned int j = 0; j < n; ++j)
+                copy.cell_matrix(i, j) += (alpha * fe_values.shape_value(i, q) * fe_values.shape_value(j, q) +
+                                           kappa * A_grad_i * fe_values.shape_grad(j, q)) *
+                                          JxW;
+              copy.cell_rhs(i) += f * fe_values.shape_value(i, q) * JxW;
             }
-          cell->get_dof_indices(dofs);
-          constraints.distribute_local_to_global(cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
         }
+      cell->get_dof_indices(copy.dofs);
+    };
+    const auto copier = [&](const Copy &copy) {
+      constraints.distribute_local_to_global(copy.cell_matrix, copy.cell_rhs, copy.dofs, system_matrix, system_rhs);
+    };
+    using CellFilter = FilteredIterator<typename DoFHandler<dim>::active_cell_iterator>;
+    WorkStream::run(CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.begin_active()),
+                    CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.end()), worker, copier,
+                    Scratch(mapping, fe, quadrature), Copy());
     system_matrix.compress(VectorOperation::add);
     system_rhs.compress(VectorOperation::add);
   }

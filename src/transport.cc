@@ -26,6 +26,8 @@
 #include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/base/work_stream.h>
+#include <deal.II/grid/filtered_iterator.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/vector_tools.h>
 
@@ -54,6 +56,9 @@ namespace camfrac
     prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
                       "Relative residual reduction of the iterative linear solver [-], in [1e-16, 1e-2].");
     prm.declare_entry("Maximum linear iterations", "500", Patterns::Integer(1), "Iteration limit of the linear solver [-], >= 1.");
+    prm.declare_entry("Reuse preconditioner", "true", Patterns::Bool(),
+                      "Keep the AMG of the Jacobian across Newton iterations and time steps while the iteration "
+                      "count stays below 1.5 times (+4) that of its first solve; rebuild it otherwise.");
     prm.leave_subsection();
   }
 
@@ -66,6 +71,7 @@ namespace camfrac
     direct_solver             = prm.get("Linear solver") == "direct";
     linear_tolerance          = prm.get_double("Linear tolerance");
     maximum_linear_iterations = prm.get_integer("Maximum linear iterations");
+    reuse_preconditioner      = prm.get_bool("Reuse preconditioner");
     prm.leave_subsection();
     prm.enter_subsection("Electrochemistry");
     butler_volmer = prm.get("Surface condition") == "Butler-Volmer";
@@ -463,34 +469,85 @@ namespace camfrac
 
     const QGauss<dim>     quadrature(fe.degree + 1);
     const QGauss<dim - 1> face_quadrature(fe.degree + 1);
-    FEValues<dim>         fe_values(mapping, fe, quadrature,
-                            update_values | update_gradients | update_quadrature_points | update_JxW_values);
-    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature, update_values | update_JxW_values);
-    const bool            coupled = stress_coupling.potential != nullptr;
-    std::vector<Tensor<1, dim>> potential_gradients(quadrature.size()), stabilisation_gradients(quadrature.size()),
-      reference_gradients(quadrature.size());
-    std::vector<double> stabilisation_values(quadrature.size()), reference_values(quadrature.size()),
-      source_values(quadrature.size());
-
-    const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
-    FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
-    dealii::Vector<double>     cell_residual(dofs_per_cell), cell_column(dofs_per_cell), cell_row(dofs_per_cell);
-    std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
-
-    std::vector<double>         c_values(quadrature.size()), c_old_values(quadrature.size());
-    std::vector<Tensor<1, dim>> c_gradients(quadrature.size());
-    std::vector<double>         face_values(face_quadrature.size());
-    std::vector<double>         shape_values(dofs_per_cell);
-    std::vector<Tensor<1, dim>> flux_of_shape(dofs_per_cell);
-
+    const unsigned int    dofs_per_cell = fe.n_dofs_per_cell();
+    const bool            coupled       = stress_coupling.potential != nullptr;
     const double c_max      = material.maximum_concentration;
     const double row_scale  = dt * triangulation.n_global_active_cells() / mesh_volume;
     const double flux_value = applied_flux_current / (mesh_surface_area * constants::faraday); // mol/m^2/s
     Assembly     totals;
 
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() && stores_lithium(cell))
-        {
+    // Threaded assembly (WorkStream): each worker fills a cell's copy, the
+    // copier adds them in cell order, so the result does not depend on the
+    // number of threads.
+    struct Scratch
+    {
+      FEValues<dim>               fe_values;
+      FEFaceValues<dim>           fe_face_values;
+      std::vector<Tensor<1, dim>> potential_gradients, stabilisation_gradients, reference_gradients, c_gradients,
+        flux_of_shape;
+      std::vector<double> stabilisation_values, reference_values, source_values, c_values, c_old_values, face_values,
+        shape_values;
+      Scratch(const Mapping<dim> &mapping, const FiniteElement<dim> &fe, const Quadrature<dim> &q,
+              const Quadrature<dim - 1> &fq)
+        : fe_values(mapping, fe, q, update_values | update_gradients | update_quadrature_points | update_JxW_values)
+        , fe_face_values(mapping, fe, fq, update_values | update_JxW_values)
+        , potential_gradients(q.size())
+        , stabilisation_gradients(q.size())
+        , reference_gradients(q.size())
+        , c_gradients(q.size())
+        , flux_of_shape(fe.n_dofs_per_cell())
+        , stabilisation_values(q.size())
+        , reference_values(q.size())
+        , source_values(q.size())
+        , c_values(q.size())
+        , c_old_values(q.size())
+        , face_values(fq.size())
+        , shape_values(fe.n_dofs_per_cell())
+      {}
+      Scratch(const Scratch &o)
+        : Scratch(o.fe_values.get_mapping(), o.fe_values.get_fe(), o.fe_values.get_quadrature(),
+                  o.fe_face_values.get_quadrature())
+      {}
+    };
+    struct Copy
+    {
+      FullMatrix<double>                   cell_matrix;
+      dealii::Vector<double>               cell_residual, cell_column, cell_row;
+      std::vector<types::global_dof_index> dof_indices;
+      double                               current = 0., d_current_d_phi = 0.;
+      bool                                 active  = false;
+    };
+    const auto worker = [&](const typename DoFHandler<dim>::active_cell_iterator &cell, Scratch &scratch, Copy &copy) {
+      copy.active          = false;
+      copy.current         = 0.;
+      copy.d_current_d_phi = 0.;
+      if (!stores_lithium(cell))
+        return;
+      copy.active = true;
+      copy.cell_matrix.reinit(dofs_per_cell, dofs_per_cell);
+      copy.cell_residual.reinit(dofs_per_cell);
+      copy.cell_column.reinit(dofs_per_cell);
+      copy.cell_row.reinit(dofs_per_cell);
+      copy.dof_indices.resize(dofs_per_cell);
+      FEValues<dim>     &fe_values               = scratch.fe_values;
+      FEFaceValues<dim> &fe_face_values          = scratch.fe_face_values;
+      auto              &potential_gradients     = scratch.potential_gradients;
+      auto              &stabilisation_gradients = scratch.stabilisation_gradients;
+      auto              &reference_gradients     = scratch.reference_gradients;
+      auto              &c_gradients             = scratch.c_gradients;
+      auto              &flux_of_shape           = scratch.flux_of_shape;
+      auto              &stabilisation_values    = scratch.stabilisation_values;
+      auto              &reference_values        = scratch.reference_values;
+      auto              &source_values           = scratch.source_values;
+      auto              &c_values                = scratch.c_values;
+      auto              &c_old_values            = scratch.c_old_values;
+      auto              &face_values             = scratch.face_values;
+      auto              &shape_values            = scratch.shape_values;
+      FullMatrix<double>     &cell_matrix   = copy.cell_matrix;
+      dealii::Vector<double> &cell_residual = copy.cell_residual;
+      dealii::Vector<double> &cell_column   = copy.cell_column;
+      dealii::Vector<double> &cell_row      = copy.cell_row;
+      auto                   &dof_indices   = copy.dof_indices;
           cell_matrix   = 0.;
           cell_residual = 0.;
           cell_column   = 0.;
@@ -566,8 +623,8 @@ namespace camfrac
                                    bv.d_current_d_exchange * surface_exchange_current_derivative(cs)) /
                                   constants::faraday;
                   crack_flux_dphi = area_density * bv.d_current_d_potential / constants::faraday;
-                  totals.current += area_density * bv.current_density * JxW;
-                  totals.d_current_d_phi += area_density * bv.d_current_d_potential * JxW;
+                  copy.current += area_density * bv.current_density * JxW;
+                  copy.d_current_d_phi += area_density * bv.d_current_d_potential * JxW;
                 }
               for (unsigned int i = 0; i < dofs_per_cell; ++i)
                 {
@@ -611,8 +668,8 @@ namespace camfrac
                         molar_flux  = bv.current_density / constants::faraday;
                         d_flux_dc   = di_dc / constants::faraday;
                         d_flux_dphi = bv.d_current_d_potential / constants::faraday;
-                        totals.current += bv.current_density * JxW;
-                        totals.d_current_d_phi += bv.d_current_d_potential * JxW;
+                        copy.current += bv.current_density * JxW;
+                        copy.d_current_d_phi += bv.d_current_d_potential * JxW;
                       }
                     for (unsigned int i = 0; i < dofs_per_cell; ++i)
                       {
@@ -636,15 +693,26 @@ namespace camfrac
           cell_matrix *= row_scale;
           cell_column *= row_scale;
           cell->get_dof_indices(dof_indices);
-          if (with_jacobian)
-            {
-              constraints.distribute_local_to_global(cell_matrix, cell_residual, dof_indices, jacobian, residual);
-              constraints.distribute_local_to_global(cell_column, dof_indices, border_column);
-              constraints.distribute_local_to_global(cell_row, dof_indices, border_row);
-            }
-          else
-            constraints.distribute_local_to_global(cell_residual, dof_indices, residual);
+    };
+    const auto copier = [&](const Copy &copy) {
+      if (!copy.active)
+        return;
+      totals.current += copy.current;
+      totals.d_current_d_phi += copy.d_current_d_phi;
+      if (with_jacobian)
+        {
+          constraints.distribute_local_to_global(copy.cell_matrix, copy.cell_residual, copy.dof_indices, jacobian,
+                                                 residual);
+          constraints.distribute_local_to_global(copy.cell_column, copy.dof_indices, border_column);
+          constraints.distribute_local_to_global(copy.cell_row, copy.dof_indices, border_row);
         }
+      else
+        constraints.distribute_local_to_global(copy.cell_residual, copy.dof_indices, residual);
+    };
+    using CellFilter = FilteredIterator<typename DoFHandler<dim>::active_cell_iterator>;
+    WorkStream::run(CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.begin_active()),
+                    CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.end()), worker, copier,
+                    Scratch(mapping, fe, quadrature, face_quadrature), Copy());
 
     residual.compress(VectorOperation::add);
     if (with_jacobian)
