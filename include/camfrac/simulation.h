@@ -75,6 +75,8 @@ namespace camfrac
     /// Show the progress line even when stdout's terminal status is unknown.
     void set_progress(const bool progress) { output.progress = progress; }
 
+    /// The rows of the accepted steps of this run (after a restart: those
+    /// computed since; history.csv holds all).
     const std::vector<HistoryRow> &history() const { return history_rows; }
     /// Warnings collected during the run (identical on all ranks).
     const std::vector<std::string> &warnings() const { return warning_list; }
