@@ -171,19 +171,20 @@ namespace camfrac
         transport_vectors.push_back(&fields.coupled->accepted_coupling_potential());
         transport_vectors.push_back(&fields.coupled->accepted_coupling_stabilisation());
       }
+    // Either for a mesh change or for Triangulation::save().
+    const auto attach_to = [serialization](auto &transfer, const auto &data) {
+      if (serialization)
+        transfer.prepare_for_serialization(data);
+      else
+        transfer.prepare_for_coarsening_and_refinement(data);
+    };
     transport_transfer = std::make_unique<Transfer>(fields.transport->get_dof_handler());
-    if (serialization)
-      transport_transfer->prepare_for_serialization(transport_vectors);
-    else
-      transport_transfer->prepare_for_coarsening_and_refinement(transport_vectors);
+    attach_to(*transport_transfer, transport_vectors);
     // The order of attach() is the order of restore().
     if (fields.phase_field)
       {
         phase_field_transfer = std::make_unique<Transfer>(fields.phase_field->get_dof_handler());
-        if (serialization)
-          phase_field_transfer->prepare_for_serialization(fields.phase_field->accepted_damage());
-        else
-          phase_field_transfer->prepare_for_coarsening_and_refinement(fields.phase_field->accepted_damage());
+        attach_to(*phase_field_transfer, fields.phase_field->accepted_damage());
 
         const unsigned int         n_q     = fields.phase_field->quadrature_formula().size();
         const std::vector<double> &history = fields.phase_field->accepted_history();
@@ -201,18 +202,12 @@ namespace camfrac
           [](const typename Triangulation<dim>::cell_iterator &, const std::vector<CellHistory> &children) {
             return coarsen_history(children);
           });
-        if (serialization)
-          history_transfer->prepare_for_serialization(history_cells);
-        else
-          history_transfer->prepare_for_coarsening_and_refinement(history_cells);
+        attach_to(*history_transfer, history_cells);
       }
     if (fields.mechanics)
       {
         mechanics_transfer = std::make_unique<Transfer>(fields.mechanics->get_dof_handler());
-        if (serialization)
-          mechanics_transfer->prepare_for_serialization(fields.mechanics->accepted_displacement());
-        else
-          mechanics_transfer->prepare_for_coarsening_and_refinement(fields.mechanics->accepted_displacement());
+        attach_to(*mechanics_transfer, fields.mechanics->accepted_displacement());
       }
   }
 

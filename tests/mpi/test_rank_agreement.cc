@@ -88,7 +88,11 @@ namespace
   {
     dealii::ParameterHandler prm;
     Simulation<dim>::declare_parameters(prm);
-    prm.parse_input_from_string(text);
+    // Row-by-row comparison needs the same time steps on 1 and 2 ranks. With
+    // transport AMG reuse, the rebuild decisions follow partition-dependent
+    // iteration counts, which can change a Newton count and so the step
+    // sequence (docs/hpc.md); it is switched off here.
+    prm.parse_input_from_string(text + "subsection Transport\n set Reuse preconditioner = false\nend\n");
     Simulation<dim> simulation(prm, comm);
     simulation.set_quiet(true);
     simulation.run();
