@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Copyright (C) 2026 the camfrac authors
 //
-// Simulation<dim>: parameters -> mesh, material, transport field, protocol,
-// output. Also the particle geometry and the history writer.
+// Simulation<dim>: parameters -> mesh, materials, ParticleModel, protocol,
+// output, checkpoints.
 
-#include <camfrac/coupling/chemo_mechanics.h>
-#include <camfrac/coupling/fracture.h>
+#include <camfrac/coupling/history_row.h>
+#include <camfrac/coupling/particle_model.h>
+#include <camfrac/coupling/restart_record.h>
 #include <camfrac/io/errors.h>
+#include <camfrac/io/history.h>
+#include <camfrac/io/parameter_file.h>
+#include <camfrac/io/progress.h>
 #include <camfrac/simulation.h>
+
+#include "instantiation.h"
 
 #include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/timer.h>
@@ -16,11 +22,6 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/grid/manifold_lib.h>
 
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/serialization/vector.hpp>
-#include <boost/property_tree/ptree.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -71,110 +72,12 @@ namespace camfrac
       throw InputError("parameter 'Output/Directory' is empty");
   }
 
-  // ----------------------------------------------------------- HistoryWriter
-  HistoryWriter::HistoryWriter(const std::string &file_name, const MPI_Comm communicator,
-                               const std::string &existing_rows)
-  {
-    // Rank 0 writes; all ranks share the verdict so that none hangs.
-    std::string problem;
-    if (Utilities::MPI::this_mpi_process(communicator) == 0 && !file_name.empty())
-      {
-        file.open(file_name);
-        if (file)
-          file << header() << '\n' << existing_rows << std::flush;
-        if (!file)
-          problem = "cannot write '" + file_name + "'";
-      }
-    problem = Utilities::MPI::broadcast(communicator, problem, 0);
-    if (!problem.empty())
-      throw InputError(problem);
-  }
-
-  std::string HistoryWriter::header()
-  {
-    return "step,time_s,dt_s,current_A,voltage_V,mean_x,min_x,max_x,soc,newton_iterations,linear_iterations,"
-           "protocol_step,cycle,lithium_mol,max_principal_stress_Pa,max_hydrostatic_stress_Pa,"
-           "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
-           "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,crack_measure,"
-           "crack_measure_intergranular,crack_measure_intragranular,max_d,staggered_iterations";
-  }
-
-  std::string HistoryWriter::format(const HistoryRow &row)
-  {
-    std::ostringstream out;
-    out << std::setprecision(15);
-    const auto &s = row.step;
-    out << s.step << ',' << s.time << ',' << s.dt << ',' << s.current << ',' << s.voltage << ',' << s.state.mean_x
-        << ',' << s.state.min_x << ',' << s.state.max_x << ',' << row.soc << ',' << s.newton_iterations << ','
-        << s.linear_iterations << ',' << s.protocol_step << ',' << s.cycle << ',' << s.state.lithium_mol;
-    const auto &m = row.mechanics;
-    out << ',' << m.max_principal_stress << ',' << m.max_hydrostatic_stress << ',' << m.min_hydrostatic_stress << ','
-        << m.elastic_energy << ',' << m.volume_change << ',' << s.coupling_iterations << ',' << m.surface_hoop_stress << ','
-        << m.center_hydrostatic_stress << ',' << m.max_gb_normal_stress << ',' << m.mean_misorientation;
-    const auto &k = row.crack;
-    out << ',' << k.crack_measure << ',' << k.intergranular << ',' << k.intragranular << ',' << k.max_damage << ','
-        << k.staggered_iterations;
-    return out.str();
-  }
-
-  void HistoryWriter::add(const HistoryRow &row)
-  {
-    all_rows.push_back(row);
-    if (file.is_open())
-      file << format(row) << '\n' << std::flush;
-  }
-
   // ------------------------------------------------------------- parameters
   unsigned int dimension_from_parameters(ParameterHandler &prm) { return prm.get_integer("Dimension"); }
 
-  namespace
-  {
-    // deal.II's JSON reader reports a bad value without naming its entry.
-    // Translating the JSON tree (plain values, or objects with a "value" as
-    // printed by --print-parameters json) into .prm text lets the .prm
-    // parser name the entry in its message.
-    void append_prm(const boost::property_tree::ptree &node, std::ostringstream &out, const unsigned int depth)
-    {
-      const std::string indent(2 * depth, ' ');
-      for (const auto &[name, child] : node)
-        {
-          const auto value = child.get_child_optional("value");
-          if (child.empty() || (value && value->empty()))
-            out << indent << "set " << name << " = " << (child.empty() ? child.data() : value->data()) << '\n';
-          else
-            {
-              out << indent << "subsection " << name << '\n';
-              append_prm(child, out, depth + 1);
-              out << indent << "end\n";
-            }
-        }
-    }
-
-    std::string json_to_prm(const std::string &file_name)
-    {
-      boost::property_tree::ptree tree;
-      try
-        {
-          boost::property_tree::read_json(file_name, tree);
-        }
-      catch (const std::exception &error)
-        {
-          throw InputError("parameter file '" + file_name + "' is not valid JSON: " + error.what());
-        }
-      std::ostringstream out;
-      append_prm(tree, out, 0);
-      return out.str();
-    }
-  } // namespace
-
-  namespace
-  {
-    void parse_one_parameter_file(ParameterHandler &prm, const std::string &file_name);
-  }
-
   void parse_parameter_file(ParameterHandler &prm, const std::string &file_name)
   {
-    parse_one_parameter_file(prm, file_name);
+    parse_parameter_input(prm, file_name);
     prm.enter_subsection("Material");
     const std::string preset = prm.get("Preset");
     prm.leave_subsection();
@@ -183,44 +86,10 @@ namespace camfrac
     // The preset first, then the file again so that its entries win.
     const std::string preset_file =
       resolve_data_file("presets/" + preset + ".prm", default_data_directory(), "Material/Preset");
-    parse_one_parameter_file(prm, preset_file);
-    parse_one_parameter_file(prm, file_name);
+    parse_parameter_input(prm, preset_file);
+    parse_parameter_input(prm, file_name);
   }
 
-  namespace
-  {
-  void parse_one_parameter_file(ParameterHandler &prm, const std::string &file_name)
-  {
-    if (!std::filesystem::is_regular_file(file_name))
-      throw InputError("parameter file '" + file_name + "' not found");
-    const auto extension = std::filesystem::path(file_name).extension().string();
-    if (extension != ".prm" && extension != ".json")
-      throw InputError("parameter file '" + file_name + "' must end in .prm or .json");
-    try
-      {
-        if (extension == ".json")
-          prm.parse_input_from_string(json_to_prm(file_name));
-        else
-          prm.parse_input(file_name, "", false, false);
-      }
-    catch (const InputError &)
-      {
-        throw;
-      }
-    catch (const std::exception &error)
-      {
-        std::string message = one_line_message(error);
-        // JSON input was translated to .prm text: its line numbers mean nothing.
-        const std::string translated = " of file <input string>";
-        if (const auto pos = message.find(translated); pos != std::string::npos)
-          {
-            const auto start = message.rfind("Line <", pos);
-            message.erase(start, pos + translated.size() + 2 - start);
-          }
-        throw InputError("parameter file '" + file_name + "': " + message);
-      }
-  }
-  } // namespace
 
   template <int dim>
   void Simulation<dim>::declare_parameters(ParameterHandler &prm)
@@ -258,12 +127,15 @@ namespace camfrac
         geometry.parse_parameters(prm, default_data_directory());
         material.parse_parameters(prm, default_data_directory());
         transport_settings.parse_parameters(prm);
+        // The surface condition and the initial state belong to the material's sections.
+        transport_settings.butler_volmer         = material.butler_volmer;
+        transport_settings.initial_stoichiometry = material.initial_stoichiometry;
         mechanics_settings.parse_parameters(prm);
         if (mechanics_settings.enabled)
           mechanical_material.parse_parameters(prm, default_data_directory(), material.maximum_concentration);
         fracture_settings.parse_parameters(prm);
         if (fracture_settings.enabled && !mechanics_settings.enabled)
-          throw InputError("Fracture/Enabled = true needs Mechanics/Enable = true");
+          throw InputError("Fracture/Enabled = true needs Mechanics/Enabled = true");
         if (fracture_settings.enabled && fracture_settings.electrolyte_infiltration && !transport_settings.butler_volmer)
           throw InputError("Fracture/Electrolyte infiltration needs Butler-Volmer kinetics at the surface");
         parse_microstructure();
@@ -310,171 +182,7 @@ namespace camfrac
   }
 
 
-  // ------------------------------------------------------------ checkpoints
-  namespace
-  {
-    // What a checkpoint holds besides the mesh and its attached vectors.
-    struct RestartData
-    {
-      ProtocolRunner::State  runner;
-      ModelScalars           scalars;
-      unsigned int           field_index     = 0;
-      double                 last_field_time = 0.;
-      std::string            history_rows;   // history.csv without its header
-      std::vector<XDMFEntry> xdmf[3];        // fields, mechanics, fracture
-    };
 
-    const char *checkpoint_format = "camfrac-checkpoint-1";
-
-    std::string exact(const double x)
-    {
-      std::ostringstream out;
-      out << std::hexfloat << x;
-      return out.str();
-    }
-
-    // Rank 0 writes the text parts of a checkpoint; state.txt last.
-    void write_restart_data(const std::string &directory, const RestartData &data, const int dim,
-                            const unsigned int ranks, const std::string &run_prm)
-    {
-      std::filesystem::copy_file(run_prm, directory + "/run.prm");
-      {
-        std::ofstream out(directory + "/history.csv");
-        out << HistoryWriter::header() << '\n' << data.history_rows;
-      }
-      {
-        std::ofstream                 out(directory + "/xdmf.txt");
-        boost::archive::text_oarchive archive(out);
-        for (const auto &entries : data.xdmf)
-          archive << entries;
-      }
-      std::ofstream out(directory + "/state.txt.tmp");
-      const auto   &r = data.runner;
-      out << checkpoint_format << '\n'
-          << "dimension " << dim << '\n'
-          << "ranks " << ranks << '\n'
-          << "cycle " << r.cycle << '\n'
-          << "protocol_step " << r.protocol_step << '\n'
-          << "elapsed " << exact(r.elapsed) << '\n'
-          << "time_step " << exact(r.time_step) << '\n'
-          << "previous_distance " << exact(r.previous_distance) << '\n'
-          << "time " << exact(r.time) << '\n'
-          << "last_voltage " << exact(r.last_voltage) << '\n'
-          << "accepted_steps " << r.accepted_steps << '\n'
-          << "potential " << exact(data.scalars.potential) << '\n'
-          << "staggered_iterations " << data.scalars.staggered_iterations << '\n'
-          << "field_index " << data.field_index << '\n'
-          << "last_field_time " << exact(data.last_field_time) << '\n';
-      out.close();
-      if (!out)
-        throw InputError("cannot write the checkpoint in '" + directory + "'");
-      std::filesystem::rename(directory + "/state.txt.tmp", directory + "/state.txt");
-    }
-
-    RestartData read_restart_data(const std::string &directory, const MPI_Comm communicator)
-    {
-      // Every rank reads the small text files itself.
-      const auto fail = [&](const std::string &what) {
-        return InputError("--restart: checkpoint '" + directory + "' is unreadable (" + what + ")");
-      };
-      std::map<std::string, std::string> values;
-      {
-        std::ifstream in(directory + "/state.txt");
-        std::string   format;
-        if (!(in >> format) || format != checkpoint_format)
-          throw fail("state.txt is missing or of another format");
-        std::string key, value;
-        while (in >> key >> value)
-          values[key] = value;
-      }
-      const auto number = [&](const std::string &key) {
-        const auto it = values.find(key);
-        if (it == values.end())
-          throw fail("no '" + key + "' in state.txt");
-        return std::strtod(it->second.c_str(), nullptr);
-      };
-      RestartData data;
-      data.runner.cycle                 = number("cycle");
-      data.runner.protocol_step         = number("protocol_step");
-      data.runner.elapsed               = number("elapsed");
-      data.runner.time_step             = number("time_step");
-      data.runner.previous_distance     = number("previous_distance");
-      data.runner.time                  = number("time");
-      data.runner.last_voltage          = number("last_voltage");
-      data.runner.accepted_steps        = number("accepted_steps");
-      data.scalars.potential            = number("potential");
-      data.scalars.staggered_iterations = number("staggered_iterations");
-      data.field_index                  = number("field_index");
-      data.last_field_time              = number("last_field_time");
-      {
-        std::ifstream     in(directory + "/history.csv");
-        std::stringstream text;
-        text << in.rdbuf();
-        std::string rows = text.str();
-        const auto  eol  = rows.find('\n');
-        if (!in || eol == std::string::npos)
-          throw fail("history.csv is missing");
-        data.history_rows = rows.substr(eol + 1);
-      }
-      try
-        {
-          std::ifstream                 in(directory + "/xdmf.txt");
-          boost::archive::text_iarchive archive(in);
-          for (auto &entries : data.xdmf)
-            archive >> entries;
-        }
-      catch (const std::exception &)
-        {
-          throw fail("xdmf.txt is missing or damaged");
-        }
-      (void)communicator;
-      return data;
-    }
-  } // namespace
-
-  namespace
-  {
-    std::string format_duration(double seconds)
-    {
-      std::ostringstream out;
-      out << std::fixed << std::setprecision(1);
-      if (seconds < 120.)
-        out << seconds << " s";
-      else if (seconds < 7200.)
-        out << seconds / 60. << " min";
-      else
-        out << seconds / 3600. << " h";
-      return out.str();
-    }
-
-    // Nominal simulated time left in the protocol, for the progress ETA.
-    double estimated_remaining_time(const Protocol &protocol, const AcceptedStep &now, const double soc)
-    {
-      double remaining = 0.;
-      for (unsigned int cycle = now.cycle; cycle <= protocol.cycles; ++cycle)
-        for (unsigned int k = 0; k < protocol.steps.size(); ++k)
-          {
-            if (cycle == now.cycle && k + 1 < now.protocol_step)
-              continue;
-            const auto &step    = protocol.steps[k];
-            const bool  current = cycle == now.cycle && k + 1 == now.protocol_step;
-            double      t       = step.duration;
-            if (step.kind == ProtocolStep::Kind::charge || step.kind == ProtocolStep::Kind::discharge)
-              {
-                const double window =
-                  current ? (step.kind == ProtocolStep::Kind::charge ? 1. - soc : soc) : 1.;
-                if (step.current.is_c_rate)
-                  t = std::min(t, std::max(window, 0.) / step.current.value * 3600.);
-              }
-            else if (step.kind == ProtocolStep::Kind::hold)
-              t = std::min(t, 1800.);
-            if (std::isinf(t))
-              t = 3600.;
-            remaining += t;
-          }
-      return remaining;
-    }
-  } // namespace
 
   template <int dim>
   void Simulation<dim>::run()
@@ -589,99 +297,45 @@ namespace camfrac
             resolve_length_scale(triangulation, !adaptivity_settings.enabled);
         }
       // Imported meshes define their own volume (1C refers to it).
-      const double particle_volume =
+      typename ParticleModel<dim, LA>::Description description;
+      description.material            = material;
+      description.mechanical_material = mechanical_material;
+      description.transport           = transport_settings;
+      description.mechanics           = mechanics_settings;
+      description.fracture            = fracture_settings;
+      description.adaptivity          = adaptivity_settings;
+      description.material_field      = material_field;
+      description.particle_volume =
         geometry.mesh_file.empty() ? geometry.nominal_volume<dim>() : GridTools::volume(triangulation);
-      TransportField<dim, LA> transport(triangulation, material, transport_settings, particle_volume, &timer);
-      transport.set_material_field(material_field);
-      if (!restarting)
-        {
-          TimerOutput::Scope scope(timer, "setup");
-          transport.setup();
-        }
-      std::unique_ptr<MechanicsField<dim, LA>>        mechanics;
-      std::unique_ptr<ChemoMechanicalModel<dim, LA>> coupled;
-      if (mechanics_settings.enabled)
-        {
-          const unsigned int degree =
-            mechanics_settings.fe_degree == 0 ? std::min(transport_settings.fe_degree + 1, 2u) : mechanics_settings.fe_degree;
-          mechanics = std::make_unique<MechanicsField<dim, LA>>(triangulation, mechanical_material, mechanics_settings,
-                                                                degree, &timer);
-          mechanics->set_orientation(material.orientation);
-          mechanics->set_material_field(material_field);
-          if (fracture_settings.enabled)
-            mechanics->set_energy_split(fracture_settings.split);
-          coupled = std::make_unique<ChemoMechanicalModel<dim, LA>>(transport, *mechanics, mechanics_settings, &timer);
-          if (!restarting)
-            {
-              mechanics->setup();
-              coupled->setup();
-            }
-        }
-      std::unique_ptr<PhaseField<dim, LA>>      phase_field;
-      std::unique_ptr<FracturingModel<dim, LA>> fracturing;
-      if (fracture_settings.enabled)
-        {
-          phase_field = std::make_unique<PhaseField<dim, LA>>(triangulation, fracture_settings, &timer);
-          phase_field->set_material_field(material_field);
-          fracturing = std::make_unique<FracturingModel<dim, LA>>(transport, *mechanics, *coupled, *phase_field, &timer);
-          if (!restarting)
-            {
-              phase_field->setup();
-              fracturing->setup();
-            }
-        }
+      description.cracking_region = [this](const typename Triangulation<dim>::active_cell_iterator &cell) {
+        return in_cracking_region(cell);
+      };
+      description.initial_level = geometry.global_refinements;
+      ParticleModel<dim, LA> particle(triangulation, description, &timer, !restarting);
+      TransportField<dim, LA> &transport = particle.transport();
 
       // The accepted state, for mesh changes and checkpoints.
-      ModelState<dim, LA> model_state(triangulation, {&transport, mechanics.get(), coupled.get(), phase_field.get(),
-                                                      fracturing.get()});
-      RestartData restart;
+      RestartRecord restart;
       if (restarting)
         {
-          restart = read_restart_data(restart_directory, communicator);
-          model_state.set_scalars(restart.scalars);
+          restart = RestartRecord::read(restart_directory);
           TimerOutput::Scope scope(timer, "restart: read");
-          model_state.deserialize();
+          particle.load(restart.scalars);
         }
-      std::unique_ptr<MeshAdaptivity<dim, LA>> adaptivity;
-      if (adaptivity_settings.enabled)
-        {
-          adaptivity = std::make_unique<MeshAdaptivity<dim, LA>>(
-            triangulation, adaptivity_settings, model_state, transport, phase_field.get(),
-            [this](const typename Triangulation<dim>::active_cell_iterator &cell) { return in_cracking_region(cell); },
-            geometry.global_refinements, &timer);
-          if (fracturing)
-            fracturing->set_mesh_corrector([&adaptivity]() { return adaptivity->correct(); });
-        }
-
-      ElectrodeModel &model = fracturing ? static_cast<ElectrodeModel &>(*fracturing) :
-                              coupled    ? static_cast<ElectrodeModel &>(*coupled) :
-                                           static_cast<ElectrodeModel &>(transport);
 
       pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
-            << triangulation.n_global_active_cells() << " cells, " << transport.n_dofs() << " DoFs (Q"
-            << transport_settings.fe_degree << ")";
-      if (mechanics)
-        pcout << " + " << mechanics->n_dofs() << " displacement DoFs (Q" << mechanics->get_fe_degree() << ")";
-      if (phase_field)
-        pcout << " + " << phase_field->n_dofs() << " phase-field DoFs ("
-              << FractureSettings::model_name(fracture_settings.model) << ")";
-      pcout << ", " << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
+            << triangulation.n_global_active_cells() << " cells, " << particle.describe_dofs() << ", "
+            << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
             << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
             << std::endl;
 
-      HistoryWriter history(output.directory + "/history.csv", communicator, restart.history_rows);
-      std::string   history_text = restart.history_rows; // all rows, for checkpoints
-      std::vector<XDMFEntry> xdmf_entries = restart.xdmf[0];
-      unsigned int           field_index     = restart.field_index;
-      double                 last_field_time = restart.last_field_time;
-      std::vector<XDMFEntry> mechanics_xdmf_entries = restart.xdmf[1], fracture_xdmf_entries = restart.xdmf[2];
-      const auto write_all_fields = [&](const double time) {
-        transport.write_fields(output.directory, field_index, time, xdmf_entries);
-        if (mechanics)
-          mechanics->write_fields(coupled->concentration_view(), output.directory, field_index, time,
-                                  mechanics_xdmf_entries);
-        if (phase_field)
-          phase_field->write_fields(output.directory, field_index, time, fracture_xdmf_entries);
+      HistoryWriter history(output.directory + "/history.csv", HistoryRow::header(), communicator,
+                            restart.history_rows);
+      std::array<std::vector<XDMFEntry>, 3> xdmf_entries = restart.xdmf;
+      unsigned int field_index     = restart.field_index;
+      double       last_field_time = restart.last_field_time;
+      const auto   write_all_fields = [&](const double time) {
+        particle.write_fields(output.directory, field_index, time, xdmf_entries);
         ++field_index;
       };
       if (output.write_fields && !restarting)
@@ -690,15 +344,13 @@ namespace camfrac
       // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
       // redirected, so under a launcher the line is opt-in (--progress).
       const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
-      const bool show_progress  = root && !output.quiet &&
-                                 (output.progress || (!under_launcher && isatty(fileno(stdout))));
-      const auto   wall_start    = std::chrono::steady_clock::now();
+      ProgressLine progress(root && !output.quiet && (output.progress || (!under_launcher && isatty(fileno(stdout)))));
       const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
 
       // Known limit (docs/user-guide.md, "Polycrystals and stress-coupled
       // diffusion"): said before the run, which it may end.
       std::string coupling_warning;
-      if (mechanics && mechanics_settings.stress_coupled_diffusion && material_field &&
+      if (mechanics_settings.enabled && mechanics_settings.stress_coupled_diffusion && material_field &&
           material_field->microstructure().is_polycrystal() &&
           material_field->microstructure().distribution == Microstructure<dim>::OrientationDistribution::random &&
           mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice)
@@ -710,12 +362,13 @@ namespace camfrac
           pcout << "camfrac: warning: " << coupling_warning << std::endl;
         }
 
-      ProtocolRunner runner(model, protocol, time_stepping);
+      ProtocolRunner runner(particle.electrode_model(), protocol, time_stepping);
+      runner.set_trial_check(particle.trial_check());
 
       // Between steps: adapt the mesh, then write a checkpoint if one is due
       // (interval or signal); a signal then stops the run.
       std::ofstream mesh_log;
-      if (root && adaptivity)
+      if (root && particle.adaptivity())
         {
           mesh_log.open(output.directory + "/mesh.csv", restarting ? std::ios::app : std::ios::out);
           if (!restarting)
@@ -726,14 +379,15 @@ namespace camfrac
       CheckpointTrigger trigger(checkpoint_settings, communicator);
       CheckpointStore   store(checkpoint_settings.directory, checkpoint_settings.keep, communicator);
       runner.set_step_hook([&](const ProtocolRunner::State &state) {
-        if (adaptivity && state.accepted_steps % adaptivity_settings.interval == 0 && adaptivity->adapt())
+        if (particle.adaptivity() && state.accepted_steps % adaptivity_settings.interval == 0 &&
+            particle.adaptivity()->adapt())
           {
-            const types::global_dof_index nu = mechanics ? mechanics->n_dofs() : 0;
-            const types::global_dof_index nd = phase_field ? phase_field->n_dofs() : 0;
+            const types::global_dof_index nu = particle.mechanics() ? particle.mechanics()->n_dofs() : 0;
+            const types::global_dof_index nd = particle.phase_field() ? particle.phase_field()->n_dofs() : 0;
             if (root)
               mesh_log << state.accepted_steps << ',' << state.time << ',' << triangulation.n_global_active_cells()
                        << ',' << transport.n_dofs() << ',' << nu << ',' << nd << ','
-                       << model_state.last_lithium_correction() << '\n' << std::flush;
+                       << particle.state().last_lithium_correction() << '\n' << std::flush;
           }
         const CheckpointTrigger::Decision decision = trigger.after_step(state.accepted_steps);
         if (!decision.write)
@@ -741,24 +395,22 @@ namespace camfrac
         std::string written;
         {
           TimerOutput::Scope scope(timer, "checkpoint: write");
-          RestartData data;
-          data.runner          = state;
-          data.scalars         = model_state.scalars();
-          data.field_index     = field_index;
-          data.last_field_time = last_field_time;
-          data.history_rows    = history_text;
-          data.xdmf[0]         = xdmf_entries;
-          data.xdmf[1]         = mechanics_xdmf_entries;
-          data.xdmf[2]         = fracture_xdmf_entries;
+          RestartRecord record;
+          record.runner          = state;
+          record.scalars         = particle.state().scalars();
+          record.field_index     = field_index;
+          record.last_field_time = last_field_time;
+          record.history_rows    = history.rows();
+          record.xdmf            = xdmf_entries;
           written = store.write(state.accepted_steps, [&](const std::string &directory) {
-            model_state.prepare_for_serialization();
+            particle.state().prepare_for_serialization();
             triangulation.save(directory + "/mesh");
             std::string problem;
             if (root)
               try
                 {
-                  write_restart_data(directory, data, dim, Utilities::MPI::n_mpi_processes(communicator),
-                                     output.directory + "/run.prm");
+                  record.write(directory, dim, Utilities::MPI::n_mpi_processes(communicator),
+                               output.directory + "/run.prm");
                 }
               catch (const std::exception &error)
                 {
@@ -772,8 +424,7 @@ namespace camfrac
         }
         if (decision.stop)
           {
-            if (show_progress)
-              std::printf("\n");
+            progress.finish();
             throw Interrupted("stopped by signal " + std::to_string(decision.signal) + " (" +
                               (decision.signal == SIGTERM ? "SIGTERM" : decision.signal == SIGUSR1 ? "SIGUSR1" : "?") +
                               ") after step " + std::to_string(state.accepted_steps) + ", t = " +
@@ -783,15 +434,12 @@ namespace camfrac
       });
       const auto observer = [&](const AcceptedStep &step) {
         HistoryRow row;
-        row.step = step;
-        row.soc  = (material.maximum_stoichiometry - step.state.mean_x) / window;
-        if (coupled)
-          row.mechanics = coupled->mechanical_summary();
-        if (fracturing)
-          row.crack = fracturing->crack_summary();
-        history.add(row);
+        row.step      = step;
+        row.soc       = (material.maximum_stoichiometry - step.state.mean_x) / window;
+        row.mechanics = particle.mechanical_summary();
+        row.crack     = particle.crack_summary();
+        history.add(row.format());
         history_rows.push_back(row);
-        history_text += HistoryWriter::format(row) + '\n';
 
         if (output.write_fields &&
             (step.ends_protocol_step ||
@@ -800,17 +448,8 @@ namespace camfrac
             write_all_fields(step.time);
             last_field_time = step.time;
           }
-
-        if (show_progress)
-          {
-            const double wall =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-            const double eta = wall / step.time * estimated_remaining_time(protocol, step, row.soc);
-            std::printf("\r  step %5u  t = %9s  SOC %5.1f%%  V = %.4f V  I = %+.3e A  ETA ~%-9s", step.step,
-                        format_duration(step.time).c_str(), 100. * row.soc, step.voltage, step.current,
-                        format_duration(eta).c_str());
-            std::fflush(stdout);
-          }
+        progress.update(step.step, step.time, protocol.remaining_time_estimate(step.cycle, step.protocol_step, row.soc),
+                        row.soc, step.voltage, step.current);
       };
       if (restarting)
         {
@@ -820,8 +459,7 @@ namespace camfrac
         }
       else
         runner.run(observer);
-      if (show_progress)
-        std::printf("\n");
+      progress.finish();
       warning_list = runner.warnings();
       for (const auto &warning : warning_list)
         pcout << "camfrac: warning: " << warning << std::endl;
@@ -914,6 +552,5 @@ namespace camfrac
     throw InputError(message.str());
   }
 
-  template class Simulation<2>;
-  template class Simulation<3>;
+  CAMFRAC_INSTANTIATE_DIM(Simulation);
 } // namespace camfrac

@@ -6,7 +6,7 @@
 #include <camfrac/coupling/protocol.h>
 #include <camfrac/io/checkpoint.h>
 #include <camfrac/coupling/protocol_runner.h>
-#include <camfrac/io/history.h>
+#include <camfrac/coupling/history_row.h>
 #include <camfrac/material/electrode_material.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/physics/mechanics.h>

@@ -3,6 +3,7 @@
 // conservation, and cut-off landing of the real particle model.
 
 #include <camfrac/coupling/protocol_runner.h>
+#include <camfrac/coupling/transport_model.h>
 #include <camfrac/io/errors.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/butler_volmer.h>
@@ -92,7 +93,8 @@ TEST(Conservation, LithiumChangeEqualsChargePassed)
   Particle2D     p(5e-15, 1e-3);
   TimeSteppingSettings ts;
   ts.maximum_time_step = 60.;
-  ProtocolRunner runner(*p.field, Protocol::parse("charge 2C until 4.1 V; hold 4.1 V until C/10; rest 5 min; "
+  TransportModel transport_model(*p.field);
+  ProtocolRunner runner(transport_model, Protocol::parse("charge 2C until 4.1 V; hold 4.1 V until C/10; rest 5 min; "
                                                  "discharge 1C for 10 min",
                                                  1),
                         ts);
@@ -118,7 +120,8 @@ TEST(ProtocolOnParticle, CcCvRestSwitchesLandOnTheirCutoffs)
   TimeSteppingSettings ts;
   ts.voltage_cutoff_tolerance = 5e-4;
   ts.current_cutoff_tolerance = 0.005;
-  ProtocolRunner runner(*p.field, Protocol::parse("charge 3C until 4.15 V; hold 4.15 V until C/10; rest 3 min; "
+  TransportModel transport_model(*p.field);
+  ProtocolRunner runner(transport_model, Protocol::parse("charge 3C until 4.15 V; hold 4.15 V until C/10; rest 3 min; "
                                                  "discharge 2C until 3.7 V",
                                                  1),
                         ts);
@@ -212,7 +215,8 @@ TEST(Infiltration, CrackFacesReactAndConserveLithiumAndCharge)
         }
       TimeSteppingSettings ts;
       ts.maximum_time_step = 60.;
-      ProtocolRunner runner(*p.field,
+      TransportModel transport_model(*p.field);
+      ProtocolRunner runner(transport_model,
                             Protocol::parse("charge 2C until 4.1 V; hold 4.1 V until C/10; rest 5 min; "
                                             "discharge 1C for 10 min",
                                             1),

@@ -4,6 +4,7 @@
 
 #include <camfrac/coupling/chemo_mechanics.h>
 #include <camfrac/coupling/fracture.h>
+#include <camfrac/coupling/restart_record.h>
 #include <camfrac/physics/mechanics.h>
 #include <camfrac/physics/phase_field.h>
 #include <camfrac/physics/transport.h>
@@ -46,13 +47,6 @@ namespace camfrac
     static void declare_parameters(dealii::ParameterHandler &prm);
     /// Throws InputError for values out of range.
     void        parse_parameters(dealii::ParameterHandler &prm);
-  };
-
-  /// Scalars of a model's accepted state that are not attached to the mesh.
-  struct ModelScalars
-  {
-    double       potential            = 0.; ///< phi [V]
-    unsigned int staggered_iterations = 0;
   };
 
   /**

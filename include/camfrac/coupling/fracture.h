@@ -7,7 +7,6 @@
 
 #include <deal.II/fe/fe_values.h>
 
-#include <functional>
 #include <memory>
 
 namespace camfrac
@@ -43,13 +42,6 @@ namespace camfrac
     void restore(unsigned int staggered_iterations);
     /// The view of the phase field that mechanics degrades its stiffness with.
     typename MechanicsField<dim, LA>::DamageView damage_view() const;
-    /**
-     * The corrector of adaptive refinement (docs/theory.md §12.3): called
-     * after a converged step with the trial d; returns true when it refined
-     * the mesh (from the accepted state), and the step is then solved again.
-     */
-    void set_mesh_corrector(std::function<bool()> corrector) { mesh_corrector = std::move(corrector); }
-
     double       one_c_current() const override { return chemo_mechanics.one_c_current(); }
     double       open_circuit_voltage() const override { return chemo_mechanics.open_circuit_voltage(); }
     bool         supports_voltage_control() const override { return chemo_mechanics.supports_voltage_control(); }
@@ -75,8 +67,6 @@ namespace camfrac
     // c of the transport field at the phase field's points (driving force).
     std::unique_ptr<dealii::FEValues<dim>> concentration_values;
 
-    /// Hand the trial d to mechanics (stiffness) and transport (D_eff).
-    std::function<bool()>          mesh_corrector;
     /// d to mechanics (unless @p mechanics_too is false) and transport.
     void apply_damage(bool mechanics_too = true);
   };

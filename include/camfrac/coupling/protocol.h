@@ -65,5 +65,11 @@ namespace camfrac
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     static Protocol from_parameters(dealii::ParameterHandler &prm);
+
+    /// Nominal simulated time left [s] from protocol step @p protocol_step
+    /// (1-based) of cycle @p cycle at state of charge @p soc, for the
+    /// progress ETA: C-rate steps by their SOC window, holds 30 min at most,
+    /// open-ended steps 1 h.
+    double remaining_time_estimate(unsigned int cycle, unsigned int protocol_step, double soc) const;
   };
 } // namespace camfrac

@@ -85,6 +85,16 @@ namespace camfrac
     /// Continue from a state saved by a step hook (restart).
     void run(const Observer &observer, const State &resume);
     void set_step_hook(StepHook hook) { step_hook = std::move(hook); }
+    /**
+     * Called after every converged trial step, before the step is checked
+     * against the change-of-x limit and the cut-offs and accepted. It returns
+     * true when it changed the model's discretisation from the accepted state
+     * (the corrector of adaptive refinement re-meshes where the trial crack
+     * went, docs/theory.md §12.3); the runner then solves the step again with
+     * the same dt. The time loop owns re-solving: no model calls back up.
+     */
+    using TrialCheck = std::function<bool()>;
+    void set_trial_check(TrialCheck check) { trial_check = std::move(check); }
 
     /// Warnings (e.g. a cut-off reached within the minimum step); rank-uniform.
     const std::vector<std::string> &warnings() const { return warning_list; }
@@ -101,6 +111,11 @@ namespace camfrac
     unsigned int               accepted_steps = 0;
     std::vector<std::string>   warning_list;
     StepHook                   step_hook;
+    TrialCheck                 trial_check;
+
+    /// model.advance(), repeated while the trial check re-meshes; the linear
+    /// iterations of all solves are summed.
+    StepResult advance_checked(double dt, const Control &control);
 
     void run_step(const ProtocolStep &step, unsigned int index, unsigned int cycle, const Observer &observer,
                   const State *resume);

@@ -41,6 +41,8 @@ namespace camfrac
     /// Usable window of x defining nominal capacity and SOC [-].
     double minimum_stoichiometry = 0.27;
     double maximum_stoichiometry = 0.90;
+    /// Uniform initial Li fraction x_0 = c_0/c_max [-].
+    double initial_stoichiometry = 0.90;
 
     /// Open-circuit potential U(x) vs Li/Li+ [V].
     MaterialCurve open_circuit_potential;
@@ -62,6 +64,8 @@ namespace camfrac
     double temperature = 298.15;
     /// Area-specific surface film resistance R_film [Ohm m^2].
     double film_resistance = 0.;
+    /// Surface condition: Butler–Volmer kinetics, or (false) a uniform flux from the protocol current.
+    bool   butler_volmer = true;
 
     /// Diffusivity tensor in sample axes, D = D_ab(x) P_ab + D_c(x) P_c, and
     /// its derivative with respect to x; the dim x dim block is used in 2D.

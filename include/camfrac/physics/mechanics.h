@@ -5,7 +5,8 @@
 #include <camfrac/material/energy_split.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/microstructure/material_field.h>
-#include <camfrac/physics/transport.h>
+#include <camfrac/physics/linear_algebra.h>
+#include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
 #include <deal.II/base/function.h>

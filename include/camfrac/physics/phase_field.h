@@ -5,7 +5,8 @@
 #include <camfrac/material/energy_split.h>
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/preconditioner_reuse.h>
-#include <camfrac/physics/transport.h>
+#include <camfrac/physics/linear_algebra.h>
+#include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
 #include <deal.II/base/parameter_handler.h>
@@ -39,7 +40,7 @@ namespace camfrac
     /// Critical energy release rate G_c of the bulk (grain interiors) [J/m^2].
     double toughness = 1.;
     /// Regularisation length ell [m]; the mesh must resolve it (h <= ell/2).
-    double length_scale = 1e-6;
+    double length_scale = 5e-7;
     /// k in the degradation g(d) = (1-d)^2 + k [-], keeps a broken solid's stiffness positive.
     double residual_stiffness = 1e-6;
     /// Split of the elastic energy into the part that drives the crack and the rest.
@@ -173,6 +174,19 @@ namespace camfrac
     /// at (cell, q); the predictor of adaptive refinement compares H with it.
     double critical_driving_force(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
                                   unsigned int q) const;
+
+    /**
+     * Verification of the assembled system (tests/unit/test_jacobians.cc):
+     * the functional E(d) = int g(d) H + G_c/c_w (w(d)/ell + ell grad d . A
+     * grad d) dV of the trial driving force (without the residual stiffness
+     * k), evaluated directly, whose gradient the system K d - F is. Collective.
+     */
+    double energy(const Vector &d) const;
+    /// Assemble K and F for the trial driving force without any constraint
+    /// (after solve(), which updated it); read them with the accessors below.
+    void          assemble_unconstrained();
+    const Matrix &assembled_matrix() const { return system_matrix; }
+    const Vector &assembled_rhs() const { return system_rhs; }
 
     /// Write d and the history field to HDF5 + XDMF ("fracture" files; collective).
     void write_fields(const std::string &directory, unsigned int index, double time,

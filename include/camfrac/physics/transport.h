@@ -2,10 +2,11 @@
 // Copyright (C) 2026 the camfrac authors
 #pragma once
 
-#include <camfrac/coupling/electrode_model.h>
 #include <camfrac/material/electrode_material.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/physics/linear_algebra.h>
 #include <camfrac/physics/preconditioner_reuse.h>
+#include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
 #include <deal.II/base/function.h>
@@ -18,43 +19,21 @@
 #include <deal.II/fe/mapping_q.h>
 #include <deal.II/fe/mapping_q_cache.h>
 #include <deal.II/lac/affine_constraints.h>
-#include <deal.II/lac/petsc_sparse_matrix.h>
-#include <deal.II/lac/petsc_vector.h>
-#include <deal.II/lac/trilinos_sparse_matrix.h>
-#include <deal.II/lac/trilinos_vector.h>
 
 #include <memory>
 #include <string>
 
 namespace camfrac
 {
-  /// The linear-algebra backend: deal.II's PETSc or Trilinos wrappers.
-  enum class Backend
-  {
-    petsc,
-    trilinos
-  };
-
-  /// Type bundle for the PETSc backend (hypre BoomerAMG, MUMPS).
-  struct PETScBackend
-  {
-    using Vector       = dealii::PETScWrappers::MPI::Vector;
-    using SparseMatrix = dealii::PETScWrappers::MPI::SparseMatrix;
-  };
-
-  /// Type bundle for the Trilinos backend (ML AMG, MUMPS through Amesos).
-  struct TrilinosBackend
-  {
-    using Vector       = dealii::TrilinosWrappers::MPI::Vector;
-    using SparseMatrix = dealii::TrilinosWrappers::SparseMatrix;
-  };
-
   /// Discretisation and solver settings of the transport field.
   struct TransportSettings
   {
     unsigned int fe_degree = 1;
     /// Surface condition: Butler–Volmer, or a uniform flux from the protocol current.
+    /// Not read by parse_parameters(): it is ElectrodeMaterial::butler_volmer
+    /// (section "Electrochemistry"), which Simulation copies here.
     bool         butler_volmer = true;
+    /// Uniform initial Li fraction [-]: ElectrodeMaterial::initial_stoichiometry, copied likewise.
     double       initial_stoichiometry = 0.9;
     /// Newton: converged when max|dx| and |dphi| [V] fall below this.
     double       newton_tolerance = 1e-9;
@@ -89,7 +68,7 @@ namespace camfrac
    * @tparam LA PETScBackend or TrilinosBackend.
    */
   template <int dim, typename LA>
-  class TransportField : public ElectrodeModel
+  class TransportField
   {
   public:
     using Vector = typename LA::Vector;
@@ -100,18 +79,23 @@ namespace camfrac
                    const TransportSettings                                  &settings,
                    double                                                    nominal_volume,
                    dealii::TimerOutput                                      *timer = nullptr);
-    ~TransportField() override;
+    ~TransportField();
 
     /// Distribute DoFs, set the uniform initial concentration and phi = U(x_0).
     void setup();
 
-    // ElectrodeModel
-    double       one_c_current() const override;
-    double       open_circuit_voltage() const override;
-    bool         supports_voltage_control() const override { return settings.butler_volmer; }
-    StepResult   advance(const double dt, const Control &control) override;
-    void         accept() override;
-    StateSummary summary() const override;
+    /// The 1C current [A]: F c_max V (x_max - x_min) per hour.
+    double       one_c_current() const;
+    /// Mean U(x_s) over the surface of the accepted state [V].
+    double       open_circuit_voltage() const;
+    /// False for a prescribed flux: the surface cannot hold a potential.
+    bool         supports_voltage_control() const { return settings.butler_volmer; }
+    /// One implicit step of length @p dt from the accepted state (collective).
+    StepResult   advance(const double dt, const Control &control);
+    /// Make the last trial step the accepted state.
+    void         accept();
+    /// Mean, extreme Li fractions and int c dV of the accepted state (collective).
+    StateSummary summary() const;
 
     /// Accepted concentration (ghosted) and its discretisation, for output
     /// and post-processing.
@@ -193,6 +177,25 @@ namespace camfrac
     }
     /// DoFs (of locally owned cells) outside the particle, where c = 0.
     const dealii::IndexSet &dofs_outside_particle() const { return inactive_dofs; }
+
+    /**
+     * Verification of the hand-written Jacobian (tests/unit/test_jacobians.cc):
+     * assemble, for a step of length @p dt from the accepted state, the
+     * (row-scaled) residual R(c, phi) of docs/theory.md eq. (T-weak) and, with
+     * @p with_jacobian, K = dR/dc, b = dR/dphi and g = dI/dc, as the Newton
+     * solver uses them. Returns I(c, phi) [A] and h = dI/dphi [A/V]
+     * (Butler–Volmer mode). @p c ghosted. Collective.
+     */
+    struct Linearization
+    {
+      double current         = 0.;
+      double d_current_d_phi = 0.;
+    };
+    Linearization linearize(const Vector &c, double potential, double dt, bool with_jacobian);
+    const Vector &assembled_residual() const { return residual; }
+    const Matrix &assembled_jacobian() const { return jacobian; }
+    const Vector &assembled_potential_derivative() const { return border_column; }
+    const Vector &assembled_current_derivative() const { return border_row; }
 
     /// Write c and x to HDF5 + XDMF in @p directory (collective).
     void write_fields(const std::string &directory, unsigned int index, double time,

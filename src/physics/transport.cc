@@ -11,6 +11,8 @@
 #include <camfrac/physics/butler_volmer.h>
 #include <camfrac/physics/transport.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -72,12 +74,6 @@ namespace camfrac
     linear_tolerance          = prm.get_double("Linear tolerance");
     maximum_linear_iterations = prm.get_integer("Maximum linear iterations");
     reuse_preconditioner      = prm.get_bool("Reuse preconditioner");
-    prm.leave_subsection();
-    prm.enter_subsection("Electrochemistry");
-    butler_volmer = prm.get("Surface condition") == "Butler-Volmer";
-    prm.leave_subsection();
-    prm.enter_subsection("Material");
-    initial_stoichiometry = prm.get_double("Initial stoichiometry");
     prm.leave_subsection();
   }
 
@@ -740,6 +736,14 @@ namespace camfrac
     return totals;
   }
 
+  template <int dim, typename LA>
+  typename TransportField<dim, LA>::Linearization
+  TransportField<dim, LA>::linearize(const Vector &c, const double potential, const double dt, const bool with_jacobian)
+  {
+    const Assembly a = assemble(c, potential, dt, 0., with_jacobian);
+    return {a.current, a.d_current_d_phi};
+  }
+
   // AMG for the transport Jacobian: a scalar, nearly symmetric
   // reaction-diffusion operator (M/dt + K). Kept across Newton iterations and
   // time steps while the iteration counts stay low (PreconditionerReuse).
@@ -1047,8 +1051,5 @@ namespace camfrac
     write_fields_xdmf(data_out, directory, "fields", index, time, true, xdmf_entries, mpi_communicator);
   }
 
-  template class TransportField<2, PETScBackend>;
-  template class TransportField<3, PETScBackend>;
-  template class TransportField<2, TrilinosBackend>;
-  template class TransportField<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(TransportField);
 } // namespace camfrac

@@ -5,6 +5,8 @@
 
 #include <camfrac/coupling/fracture.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
 
@@ -152,15 +154,6 @@ namespace camfrac
         // residual and change are collective norms: every rank decides alike.
         if (residual < settings.staggered_tolerance && change < settings.damage_tolerance)
           {
-            // Corrector: the crack entered cells coarser than the finest
-            // level. The mesh was refined there (from the accepted state):
-            // solve the step again on it.
-            if (mesh_corrector && mesh_corrector())
-              {
-                StepResult again = advance(dt, control);
-                again.linear_iterations += linear_iterations;
-                return again;
-              }
             result.linear_iterations = linear_iterations;
             return result;
           }
@@ -181,8 +174,5 @@ namespace camfrac
     accepted_crack.staggered_iterations = trial_iterations;
   }
 
-  template class FracturingModel<2, PETScBackend>;
-  template class FracturingModel<3, PETScBackend>;
-  template class FracturingModel<2, TrilinosBackend>;
-  template class FracturingModel<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(FracturingModel);
 } // namespace camfrac

@@ -10,6 +10,8 @@
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/mechanics.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/qprojector.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
@@ -47,8 +49,10 @@ namespace camfrac
   void MechanicsSettings::declare_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Mechanics");
-    prm.declare_entry("Enable", "false", Patterns::Bool(),
+    prm.declare_entry("Enabled", "false", Patterns::Bool(),
                       "Solve the mechanics (stress from the chemical strain) together with Li transport.");
+    // The spelling before 0.2 ('Enable'), so that older parameter files still run.
+    prm.declare_alias("Enabled", "Enable");
     prm.declare_entry("Polynomial degree", "0", Patterns::Integer(0, 2),
                       "Degree of the vector Q_k displacement elements [-]: 1, 2, or 0 for the concentration degree + 1 "
                       "(at most 2). Concentration Q1 with displacement Q2 converges optimally; equal order loses one "
@@ -85,7 +89,7 @@ namespace camfrac
   void MechanicsSettings::parse_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Mechanics");
-    enabled                     = prm.get_bool("Enable");
+    enabled                     = prm.get_bool("Enabled");
     fe_degree                   = prm.get_integer("Polynomial degree");
     stress_coupled_diffusion    = prm.get_bool("Stress-coupled diffusion");
     generalized_plane_strain    = prm.get("Out-of-plane condition") == "generalized plane strain";
@@ -1450,8 +1454,5 @@ namespace camfrac
     write_grain_boundary_samples(c, directory, index);
   }
 
-  template class MechanicsField<2, PETScBackend>;
-  template class MechanicsField<3, PETScBackend>;
-  template class MechanicsField<2, TrilinosBackend>;
-  template class MechanicsField<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(MechanicsField);
 } // namespace camfrac

@@ -7,6 +7,8 @@
 #include <camfrac/io/field_output.h>
 #include <camfrac/physics/phase_field.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/work_stream.h>
 #include <deal.II/grid/filtered_iterator.h>
 #include <deal.II/base/function.h>
@@ -71,19 +73,19 @@ namespace camfrac
                       "surface is not checked.");
     prm.declare_entry("Staggered tolerance", "1e-4", Patterns::Double(0.),
                       "The staggered (c,u)-d iteration of a time step stops when the equilibrium residual with "
-                      "the updated d, relative to the internal forces, is below this ...");
+                      "the updated d, relative to the internal forces, is below this [-] ...");
     prm.declare_entry("Damage tolerance", "1e-3", Patterns::Double(0.),
                       "... and max |d_k+1 - d_k| is below this [-].");
     prm.declare_entry("Maximum staggered iterations", "300", Patterns::Integer(1),
-                      "Without convergence after this many iterations the time step is cut back. A crack that "
-                      "runs unstably needs hundreds of iterations at any time step.");
+                      "Without convergence after this many iterations the time step is cut back [-], >= 1. A crack "
+                      "that runs unstably needs hundreds of iterations at any time step.");
     prm.declare_entry("Cells per length scale", "2", Patterns::Double(0.5, 16.),
                       "The cracking region (or, with adaptive refinement, the cracked and predicted cells) is "
                       "refined until h <= ell/n for this n [-], in [0.5, 16]. 2 is the usual choice; the crack "
                       "measure converges as h^2 (docs/verification.md §I.3).");
     prm.declare_entry("Maximum resolution refinements", "4", Patterns::Integer(0, 8),
-                      "The cracking region is refined until h <= ell/2, with at most this many extra levels; "
-                      "a run whose mesh still does not resolve ell stops with an error.");
+                      "The cracking region is refined until h <= ell/n, with at most this many extra levels [-], "
+                      "in [0, 8]; a run whose mesh still does not resolve ell stops with an error.");
     prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
                       "'AMG': CG preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG), kept "
                       "across staggered iterations while the iteration count stays low; 'direct': MUMPS, for "
@@ -392,6 +394,43 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void PhaseField<dim, LA>::assemble_unconstrained()
+  {
+    AffineConstraints<double> none;
+    none.close();
+    assemble(none);
+  }
+
+  template <int dim, typename LA>
+  double PhaseField<dim, LA>::energy(const Vector &d) const
+  {
+    const unsigned int          n_q = quadrature.size();
+    const double                ell = settings.length_scale, cw = settings.normalisation();
+    const bool                  at2 = settings.model == FractureSettings::Model::AT2;
+    FEValues<dim>               fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
+    std::vector<double>         values(n_q);
+    std::vector<Tensor<1, dim>> gradients(n_q);
+    double                      total = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values.get_function_values(d, values);
+          fe_values.get_function_gradients(d, gradients);
+          for (unsigned int q = 0; q < n_q; ++q)
+            {
+              const std::size_t k = cell->active_cell_index() * n_q + q;
+              const double      g = (1. - values[q]) * (1. - values[q]);
+              const double      w = at2 ? values[q] * values[q] : values[q];
+              total += (g * history_trial[k] +
+                        point_toughness[k] / cw * (w / ell + ell * gradients[q] * (point_anisotropy[k] * gradients[q]))) *
+                       fe_values.JxW(q);
+            }
+        }
+    return Utilities::MPI::sum(total, mpi_communicator);
+  }
+
+  template <int dim, typename LA>
   unsigned int PhaseField<dim, LA>::solve_linear(Vector &x)
   {
     std::unique_ptr<TimerOutput::Scope> scope;
@@ -661,8 +700,5 @@ namespace camfrac
     write_fields_xdmf(data_out, directory, "fracture", index, time, false, xdmf_entries, mpi_communicator);
   }
 
-  template class PhaseField<2, PETScBackend>;
-  template class PhaseField<3, PETScBackend>;
-  template class PhaseField<2, TrilinosBackend>;
-  template class PhaseField<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(PhaseField);
 } // namespace camfrac

@@ -4,6 +4,8 @@
 #include <camfrac/coupling/adaptivity.h>
 #include <camfrac/io/errors.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/distributed/cell_data_transfer.templates.h>
 #include <deal.II/distributed/grid_refinement.h>
@@ -501,12 +503,6 @@ namespace camfrac
     return true;
   }
 
-  template class ModelState<2, PETScBackend>;
-  template class ModelState<3, PETScBackend>;
-  template class ModelState<2, TrilinosBackend>;
-  template class ModelState<3, TrilinosBackend>;
-  template class MeshAdaptivity<2, PETScBackend>;
-  template class MeshAdaptivity<3, PETScBackend>;
-  template class MeshAdaptivity<2, TrilinosBackend>;
-  template class MeshAdaptivity<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(ModelState);
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(MeshAdaptivity);
 } // namespace camfrac

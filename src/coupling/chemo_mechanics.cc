@@ -5,6 +5,8 @@
 
 #include <camfrac/coupling/chemo_mechanics.h>
 
+#include "../instantiation.h"
+
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -282,8 +284,5 @@ namespace camfrac
     accepted_summary = mechanics.summary(concentration_view());
   }
 
-  template class ChemoMechanicalModel<2, PETScBackend>;
-  template class ChemoMechanicalModel<3, PETScBackend>;
-  template class ChemoMechanicalModel<2, TrilinosBackend>;
-  template class ChemoMechanicalModel<3, TrilinosBackend>;
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(ChemoMechanicalModel);
 } // namespace camfrac

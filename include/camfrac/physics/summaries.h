@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+#pragma once
+
+/// @file
+/// Plain types the fields report and are driven by: the electrochemical
+/// control of a step, the outcome of a trial step, and the particle-wide
+/// summaries that become history.csv columns. No deal.II, no scheme.
+
+namespace camfrac
+{
+  /// How a time step is driven: a total current I [A] (positive on charge,
+  /// i.e. delithiation), or a particle potential phi [V vs Li/Li+].
+  struct Control
+  {
+    enum class Mode
+    {
+      current,
+      voltage
+    };
+    Mode   mode  = Mode::current;
+    double value = 0.;
+  };
+
+  /// Outcome of one trial time step.
+  struct StepResult
+  {
+    bool         converged         = false;
+    unsigned int newton_iterations = 0;
+    unsigned int linear_iterations = 0;
+    unsigned int coupling_iterations = 0; ///< c-u iterations of a coupled model (0 otherwise)
+    double       voltage           = 0.; ///< phi [V]
+    double       current           = 0.; ///< I [A], positive on charge
+    double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
+    /// Set when the staggered fracture iteration (not Newton) is what failed.
+    bool         staggered_failure = false;
+  };
+
+  /// Volume-averaged and extreme Li fractions and the Li inventory.
+  struct StateSummary
+  {
+    double mean_x      = 0.;
+    double min_x       = 0.;
+    double max_x       = 0.;
+    double lithium_mol = 0.; ///< int c dV [mol] (per metre of thickness in 2D)
+  };
+
+  /// Particle-wide mechanical indicators of one state (history.csv columns).
+  struct MechanicalSummary
+  {
+    double       max_principal_stress = 0.;   ///< [Pa]
+    double       max_hydrostatic_stress = 0.; ///< [Pa]
+    double       min_hydrostatic_stress = 0.; ///< [Pa]
+    double       elastic_energy = 0.;         ///< [J] (per metre of thickness in 2D)
+    double       volume_change = 0.;          ///< particle Delta V / V (area change in 2D) [-]
+    double       surface_hoop_stress = 0.;    ///< surface average of the tangential normal stress [Pa]
+    double       center_hydrostatic_stress = 0.; ///< mean sigma_h within 0.2 R of the centre [Pa]
+    /// Largest grain-boundary normal stress n.sigma.n over the grain-boundary band [Pa] (0 without grains).
+    double       max_gb_normal_stress = 0.;
+    /// Band-volume-weighted mean misorientation across grain boundaries (hexagonal symmetry) [degrees].
+    double       mean_misorientation = 0.;
+    unsigned int coupling_iterations = 0;
+    unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
+  };
+
+  /// Crack indicators of one state (history.csv columns).
+  struct CrackSummary
+  {
+    /// Gamma = int 1/c_w (w(d)/ell + ell |grad d|^2) dV: the crack area in 3D [m^2],
+    /// length per unit thickness in 2D [m].
+    double       crack_measure = 0.;
+    double       intergranular = 0.; ///< part of Gamma inside the grain-boundary band
+    double       intragranular = 0.; ///< the rest
+    double       max_damage    = 0.; ///< max d over the nodes
+    unsigned int staggered_iterations = 0;
+  };
+} // namespace camfrac
