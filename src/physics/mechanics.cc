@@ -8,6 +8,7 @@
 #include <camfrac/io/field_output.h>
 #include <camfrac/material/orientation.h>
 #include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/constitutive_law.h>
 #include <camfrac/physics/mechanics.h>
 
 #include "../instantiation.h"
@@ -589,11 +590,12 @@ namespace camfrac
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const SymmetricTensor<4, 3> &C = local_material(cell, fe_values, q).stiffness;
+              const SymmetricTensor<4, 3> tangent =
+                stress_response(local_material(cell, fe_values, q).stiffness, g[q], {}).tangent;
               for (unsigned int i = 0; i < n; ++i)
                 {
                   strain[i]          = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
-                  stress_of_shape[i] = g[q] * (C * strain[i]);
+                  stress_of_shape[i] = tangent * strain[i];
                 }
               const double JxW = fe_values.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
@@ -656,10 +658,12 @@ namespace camfrac
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const LocalMaterial         &local = local_material(cell, fe_values, q);
-              const SymmetricTensor<4, 3>  C     = g[q] * local.stiffness;
-              const SymmetricTensor<2, 3>  eigenstress =
-                C * (unit ? unit_eigenstrain : chemical_strain_at(local, c_values[q]));
+              const LocalMaterial &local = local_material(cell, fe_values, q);
+              // The stress of u = 0 is -g C : eps_ch: its negative is the load.
+              const StressResponse law = stress_response(
+                local.stiffness, g[q], -(unit ? unit_eigenstrain : chemical_strain_at(local, c_values[q])));
+              const SymmetricTensor<4, 3> &C           = law.tangent;
+              const SymmetricTensor<2, 3>  eigenstress = -law.stress;
               const double                 JxW = fe_values.JxW(q);
               for (unsigned int i = 0; i < n; ++i)
                 {
@@ -879,7 +883,7 @@ namespace camfrac
               SymmetricTensor<2, 3> strain = embed<dim>(symmetrize(gradients[q])) + extra;
               if (c != nullptr)
                 strain -= chemical_strain_at(local, c_values[q]);
-              const SymmetricTensor<2, 3> stress = g[q] * (local.stiffness * strain);
+              const SymmetricTensor<2, 3> stress = stress_response(local.stiffness, g[q], strain).stress;
               for (unsigned int k = 0; k < 3; ++k)
                 forces[k] += stress * out_of_plane_mode(k) * fe_values.JxW(q);
             }
@@ -982,12 +986,13 @@ namespace camfrac
         SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
         if (dim == 2)
           elastic_strain += out_of_plane_strain; // generalized plane strain (0 otherwise)
-        const SymmetricTensor<2, 3> undegraded = local.stiffness * elastic_strain;
         // Hybrid formulation (Ambati et al. 2015): the whole stress is
         // degraded, psi+ of the split drives the crack (docs/theory.md §11).
+        const StressResponse         law        = stress_response(local.stiffness, g[q], elastic_strain);
+        const SymmetricTensor<2, 3> &undegraded = law.undegraded;
         s.degradation              = g[q];
-        s.stress                   = g[q] * undegraded;
-        s.chemical_stress          = g[q] * (local.stiffness * s.chemical_strain);
+        s.stress                   = law.stress;
+        s.chemical_stress          = -stress_response(local.stiffness, g[q], -s.chemical_strain).stress;
         s.elastic_energy_density   = 0.5 * (s.stress * elastic_strain);
         const StrainEnergySplit *split = local.split ? local.split.get() : uniform_split.get();
         s.positive_energy_density =
