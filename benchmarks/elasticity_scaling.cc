@@ -68,7 +68,7 @@ namespace
       [&](const dealii::Point<3> &p) { return c_max * (0.5 + 0.3 * p.norm_square() / (R * R)); }));
 
     MechanicsSettings ms;
-    ms.linear_tolerance = 1e-8;
+    ms.linear_solver.tolerance = 1e-8;
     MPI_Barrier(comm);
     const double            start = now();
     MechanicsField<3, LA> mechanics(tria, mechanical, ms, degree);

@@ -88,7 +88,7 @@ namespace
 
     // Elasticity.
     MechanicsSettings ms;
-    ms.linear_tolerance = 1e-10;
+    ms.linear_solver.tolerance = 1e-10;
     MechanicsField<3, LA> mechanics(tria, mechanical, ms, 1, &timer);
     mechanics.set_orientation(rotation_from_bunge(0.3, 0.9, 0.2));
     mechanics.setup();

@@ -44,7 +44,7 @@ namespace
     material.parse_parameters(prm, default_data_directory()); // NMC811 defaults
     TransportSettings settings;
     settings.fe_degree        = degree;
-    settings.linear_tolerance = 1e-8;
+    settings.linear_solver.tolerance = 1e-8;
 
     MPI_Barrier(comm);
     const double start = now();

@@ -75,9 +75,23 @@ namespace camfrac
   // ------------------------------------------------------------- parameters
   unsigned int dimension_from_parameters(ParameterHandler &prm) { return prm.get_integer("Dimension"); }
 
+  namespace
+  {
+    // Entries that older parameter files set elsewhere (docs/user-guide.md).
+    std::vector<MovedEntry> moved_parameter_entries()
+    {
+      std::vector<MovedEntry> moved;
+      for (const std::string section : {"Transport", "Mechanics", "Fracture"})
+        for (auto &entry : LinearSolverSettings::moved_entries(section))
+          moved.push_back(entry);
+      return moved;
+    }
+  } // namespace
+
   void parse_parameter_file(ParameterHandler &prm, const std::string &file_name)
   {
-    parse_parameter_input(prm, file_name);
+    const auto moved = moved_parameter_entries();
+    parse_parameter_input(prm, file_name, moved);
     prm.enter_subsection("Material");
     const std::string preset = prm.get("Preset");
     prm.leave_subsection();
@@ -86,8 +100,8 @@ namespace camfrac
     // The preset first, then the file again so that its entries win.
     const std::string preset_file =
       resolve_data_file("presets/" + preset + ".prm", default_data_directory(), "Material/Preset");
-    parse_parameter_input(prm, preset_file);
-    parse_parameter_input(prm, file_name);
+    parse_parameter_input(prm, preset_file, moved);
+    parse_parameter_input(prm, file_name, moved);
   }
 
 

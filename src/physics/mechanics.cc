@@ -22,17 +22,11 @@
 #include <deal.II/fe/mapping_q.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/full_matrix.h>
-#include <deal.II/lac/petsc_solver.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
-#include <deal.II/lac/trilinos_precondition.h>
-#include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
-#include <Teuchos_ParameterList.hpp>
-#include <petscksp.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -78,12 +72,7 @@ namespace camfrac
                       "staggered scheme, which diverges for realistic NMC data.");
     prm.declare_entry("External pressure", "0", Patterns::Double(-1e10, 1e10),
                       "Uniform pressure on the particle surface [Pa]; positive compresses.");
-    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
-                      "'AMG': CG with smoothed-aggregation AMG given the rigid-body modes (Trilinos ML, or PETSc "
-                      "GAMG); 'direct': MUMPS (through PETSc or Trilinos Amesos), for small problems.");
-    prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
-                      "Relative residual reduction of CG [-], in [1e-16, 1e-2].");
-    prm.declare_entry("Maximum linear iterations", "1000", Patterns::Integer(1), "CG iteration limit [-], >= 1.");
+    LinearSolverSettings::declare_parameters(prm, MechanicsSettings().linear_solver, "CG");
     prm.leave_subsection();
   }
 
@@ -98,9 +87,7 @@ namespace camfrac
     maximum_coupling_iterations = prm.get_integer("Maximum coupling iterations");
     stabilisation_factor        = prm.get_double("Stabilisation factor");
     external_pressure           = prm.get_double("External pressure");
-    direct_solver               = prm.get("Linear solver") == "direct";
-    linear_tolerance            = prm.get_double("Linear tolerance");
-    maximum_linear_iterations   = prm.get_integer("Maximum linear iterations");
+    linear_solver.parse_parameters(prm);
     prm.leave_subsection();
   }
 
@@ -138,38 +125,7 @@ namespace camfrac
       return r;
     }
 
-    void check_petsc(const PetscErrorCode code, const char *what)
-    {
-      if (code != 0)
-        throw std::runtime_error(std::string("PETSc error in ") + what);
-    }
   } // namespace
-
-  // -------------------------------------------------------------- the solver
-  template <int dim, typename LA>
-  class MechanicsField<dim, LA>::Solver
-  {
-  public:
-    // Trilinos
-    TrilinosWrappers::PreconditionAMG amg;
-    std::vector<double>               null_space; // column-major, owned rows
-    // PETSc
-    KSP ksp = nullptr;
-    std::vector<Vec> null_vectors;
-    MatNullSpace     near_null_space = nullptr;
-
-    ~Solver() { clear(); }
-    void clear()
-    {
-      if (ksp != nullptr)
-        KSPDestroy(&ksp);
-      if (near_null_space != nullptr)
-        MatNullSpaceDestroy(&near_null_space);
-      for (Vec &v : null_vectors)
-        VecDestroy(&v);
-      null_vectors.clear();
-    }
-  };
 
   // ---------------------------------------------------------- MechanicsField
   template <int dim, typename LA>
@@ -189,7 +145,6 @@ namespace camfrac
     , mapping(fe_degree)
     , dof_handler(triangulation)
     , uniform_rotation(unit_symmetric_tensor<3>())
-    , linear_solver(std::make_unique<Solver>())
   {
     AssertThrow(fe_degree >= 1 && fe_degree <= 2, ExcMessage("displacement degree must be 1 or 2"));
   }
@@ -413,75 +368,30 @@ namespace camfrac
   }
 
   // The stiffness does not depend on c: the preconditioner is rebuilt only
-  // when the matrix changes (setup, a new damage field).
+  // when the matrix changes (setup, a new damage field). The near-null space
+  // is all rigid-body modes (docs/theory.md §6, "solver").
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::build_preconditioner()
   {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: AMG setup");
-    linear_solver->clear();
-    if (settings.direct_solver)
-      return;
-    const unsigned int n_modes = rigid_body_modes.size();
-    const unsigned int n_owned = locally_owned_dofs.n_elements();
-    if constexpr (std::is_same_v<LA, TrilinosBackend>)
+    if (!linear_solver)
       {
-        TrilinosWrappers::PreconditionAMG::AdditionalData data;
-        data.elliptic              = true;
-        data.higher_order_elements = fe.degree > 1;
-        data.smoother_sweeps       = 2;
-        data.aggregation_threshold = 1e-4; // 0.02 doubled the iterations per refinement level
-        Teuchos::ParameterList              parameters;
-        std::unique_ptr<Epetra_MultiVector> unused;
-        data.set_parameters(parameters, unused, stiffness_matrix);
-        // The near-null space: all rigid-body modes, not only the constant
-        // modes deal.II 9.4 can pass (docs/theory.md §6, "solver").
-        linear_solver->null_space.assign(std::size_t(n_modes) * n_owned, 0.);
-        for (unsigned int m = 0; m < n_modes; ++m)
-          for (unsigned int k = 0; k < n_owned; ++k)
-            linear_solver->null_space[std::size_t(m) * n_owned + k] =
-              rigid_body_modes[m][locally_owned_dofs.nth_index_in_set(k)];
-        parameters.set("null space: type", "pre-computed");
-        parameters.set("null space: dimension", static_cast<int>(n_modes));
-        parameters.set("null space: vectors", linear_solver->null_space.data());
-        parameters.set("PDE equations", dim);
-        linear_solver->amg.initialize(stiffness_matrix, parameters);
+        LinearOperatorTraits traits;
+        traits.krylov                   = LinearOperatorTraits::Krylov::cg;
+        traits.warm_start               = true; // the rigid part is fixed by the supports
+        traits.reuse_growth             = std::numeric_limits<double>::infinity();
+        traits.higher_order_elements    = fe.degree > 1;
+        traits.ml_aggregation_threshold = 1e-4; // 0.02 doubled the iterations per refinement level
+        traits.gamg_threshold           = 0.02;
+        linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "mechanics", timer);
       }
-    else
+    try
       {
-        // GAMG with the orthonormalised rigid-body modes as near-null space.
-        Mat A = stiffness_matrix.petsc_matrix();
-        check_petsc(MatSetBlockSize(A, dim), "MatSetBlockSize");
-        std::vector<Vector> modes = rigid_body_modes;
-        for (unsigned int m = 0; m < n_modes; ++m)
-          {
-            for (unsigned int n = 0; n < m; ++n)
-              modes[m].add(-(modes[m] * modes[n]), modes[n]);
-            modes[m] *= 1. / modes[m].l2_norm();
-          }
-        for (unsigned int m = 0; m < n_modes; ++m)
-          {
-            Vec v;
-            check_petsc(VecDuplicate(static_cast<const Vec &>(modes[m]), &v), "VecDuplicate");
-            check_petsc(VecCopy(static_cast<const Vec &>(modes[m]), v), "VecCopy");
-            linear_solver->null_vectors.push_back(v);
-          }
-        check_petsc(MatNullSpaceCreate(mpi_communicator, PETSC_FALSE, n_modes, linear_solver->null_vectors.data(),
-                                       &linear_solver->near_null_space),
-                    "MatNullSpaceCreate");
-        check_petsc(MatSetNearNullSpace(A, linear_solver->near_null_space), "MatSetNearNullSpace");
-        KSP &ksp = linear_solver->ksp;
-        check_petsc(KSPCreate(mpi_communicator, &ksp), "KSPCreate");
-        check_petsc(KSPSetOperators(ksp, A, A), "KSPSetOperators");
-        check_petsc(KSPSetType(ksp, KSPCG), "KSPSetType");
-        PC pc;
-        check_petsc(KSPGetPC(ksp, &pc), "KSPGetPC");
-        check_petsc(PCSetType(pc, PCGAMG), "PCSetType");
-        check_petsc(PCGAMGSetNSmooths(pc, 1), "PCGAMGSetNSmooths");
-        check_petsc(PCGAMGSetThreshold(pc, std::vector<PetscReal>{0.02}.data(), 1), "PCGAMGSetThreshold");
-        check_petsc(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
-        check_petsc(KSPSetUp(ksp), "KSPSetUp");
+        linear_solver->set_near_null_space(rigid_body_modes, dim);
+        linear_solver->update_preconditioner(stiffness_matrix);
+      }
+    catch (const LinearSolverFailure &failure)
+      {
+        throw MechanicsSolveFailure(failure.what());
       }
   }
 
@@ -702,85 +612,14 @@ namespace camfrac
   template <int dim, typename LA>
   unsigned int MechanicsField<dim, LA>::solve_linear(Vector &x, const Vector &rhs)
   {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: linear solve");
-    const double  rhs_norm = rhs.l2_norm();
-    unsigned int  iterations = 0;
-    if (!std::isfinite(rhs_norm))
-      throw MechanicsSolveFailure("mechanics: linear solver failed");
-    if (rhs_norm == 0.)
-      x = 0.;
-    else if (settings.direct_solver)
+    try
       {
-        SolverControl control(1, 0.);
-        if constexpr (std::is_same_v<LA, TrilinosBackend>)
-          {
-            TrilinosWrappers::SolverDirect direct(control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
-            direct.solve(stiffness_matrix, x, rhs);
-          }
-        else
-          {
-            PETScWrappers::SparseDirectMUMPS direct(control, mpi_communicator);
-            direct.solve(stiffness_matrix, x, rhs);
-          }
+        return linear_solver->solve(stiffness_matrix, x, rhs);
       }
-    else
+    catch (const LinearSolverFailure &failure)
       {
-        // Warm start from the previous solution (the rigid part of which the
-        // support conditions determine).
-        if constexpr (std::is_same_v<LA, TrilinosBackend>)
-          {
-            SolverControl control(settings.maximum_linear_iterations, settings.linear_tolerance * rhs_norm);
-            TrilinosWrappers::SolverCG cg(control);
-            const auto true_residual = [&]() {
-              Vector r(locally_owned_dofs, mpi_communicator);
-              stiffness_matrix.vmult(r, x);
-              r.sadd(-1., 1., rhs);
-              return r.l2_norm();
-            };
-            try
-              {
-                cg.solve(stiffness_matrix, x, rhs, linear_solver->amg);
-              }
-            catch (const std::exception &)
-              {
-                // AztecOO stops with "loss of precision" when a warm start is
-                // already within round-off of the solution: accept a true
-                // residual within 10x the tolerance, else solve from zero.
-                if (!(true_residual() <= 10. * control.tolerance()))
-                  try
-                    {
-                      x = 0.;
-                      cg.solve(stiffness_matrix, x, rhs, linear_solver->amg);
-                    }
-                  catch (const std::exception &)
-                    {
-                      if (!(true_residual() <= 10. * control.tolerance()))
-                        throw MechanicsSolveFailure("mechanics: linear solver failed");
-                    }
-              }
-            iterations = control.last_step();
-          }
-        else
-          {
-            KSP ksp = linear_solver->ksp;
-            check_petsc(KSPSetTolerances(ksp, settings.linear_tolerance, 1e-300, PETSC_DEFAULT,
-                                         settings.maximum_linear_iterations),
-                        "KSPSetTolerances");
-            check_petsc(KSPSolve(ksp, static_cast<const Vec &>(rhs),
-                                 static_cast<const Vec &>(x)),
-                        "KSPSolve");
-            KSPConvergedReason reason;
-            PetscInt           its = 0;
-            KSPGetConvergedReason(ksp, &reason);
-            KSPGetIterationNumber(ksp, &its);
-            if (reason < 0)
-              throw MechanicsSolveFailure("mechanics: linear solver failed");
-            iterations = its;
-          }
+        throw MechanicsSolveFailure(failure.what());
       }
-    return iterations;
   }
 
   template <int dim, typename LA>

@@ -17,12 +17,7 @@
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
-#include <deal.II/lac/petsc_precondition.h>
-#include <deal.II/lac/petsc_solver.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
-#include <deal.II/lac/trilinos_precondition.h>
-#include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/vector_tools.h>
 
@@ -86,10 +81,7 @@ namespace camfrac
     prm.declare_entry("Maximum resolution refinements", "4", Patterns::Integer(0, 8),
                       "The cracking region is refined until h <= ell/n, with at most this many extra levels [-], "
                       "in [0, 8]; a run whose mesh still does not resolve ell stops with an error.");
-    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
-                      "'AMG': CG preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG), kept "
-                      "across staggered iterations while the iteration count stays low; 'direct': MUMPS, for "
-                      "small problems.");
+    LinearSolverSettings::declare_parameters(prm, FractureSettings().linear_solver, "CG");
     prm.declare_entry("Crack region inner radius", "0", Patterns::Double(0.),
                       "The cracking region (resolved mesh) is the particle beyond this radius [m]; 0: all of it.");
     prm.leave_subsection();
@@ -114,7 +106,7 @@ namespace camfrac
     maximum_staggered_iterations     = prm.get_integer("Maximum staggered iterations");
     maximum_resolution_refinements   = prm.get_integer("Maximum resolution refinements");
     crack_region_inner_radius        = prm.get_double("Crack region inner radius");
-    direct_solver                    = prm.get("Linear solver") == "direct";
+    linear_solver.parse_parameters(prm);
     cells_per_length_scale           = prm.get_double("Cells per length scale");
     prm.leave_subsection();
     if (!enabled)
@@ -144,16 +136,6 @@ namespace camfrac
 
   std::string FractureSettings::model_name(const Model model) { return model == Model::AT1 ? "AT1" : "AT2"; }
 
-  // ---------------------------------------------------------- Preconditioner
-  template <int dim, typename LA>
-  class PhaseField<dim, LA>::Preconditioner
-  {
-  public:
-    std::conditional_t<std::is_same_v<LA, PETScBackend>, PETScWrappers::PreconditionBoomerAMG,
-                       TrilinosWrappers::PreconditionAMG>
-      amg;
-  };
-
   // -------------------------------------------------------------- PhaseField
   template <int dim, typename LA>
   PhaseField<dim, LA>::PhaseField(const parallel::distributed::Triangulation<dim> &triangulation,
@@ -167,13 +149,12 @@ namespace camfrac
     , quadrature(2)
     , mapping(2)
     , dof_handler(triangulation)
-    , preconditioner(std::make_unique<Preconditioner>())
   {}
 
   template <int dim, typename LA>
   PhaseField<dim, LA>::~PhaseField()
   {
-    preconditioner.reset();
+    linear_solver.reset();
     dof_handler.clear();
   }
 
@@ -217,7 +198,14 @@ namespace camfrac
     const std::size_t n = triangulation.n_active_cells() * quadrature.size();
     history_accepted.assign(n, 0.);
     history_trial.assign(n, 0.);
-    preconditioner_reuse = PreconditionerReuse(true);
+    // AMG for the SPD reaction-diffusion operator (2H + G_c/(c_w ell)) M +
+    // G_c ell/c_w K, mass-dominated where H is large; kept between staggered
+    // iterations and time steps while it works. CG starts from the given d.
+    LinearOperatorTraits traits;
+    traits.krylov                     = LinearOperatorTraits::Krylov::cg;
+    traits.warm_start                 = true;
+    traits.boomeramg_strong_threshold = dim == 3 ? 0.5 : 0.25;
+    linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "phase field", timer);
     compute_point_data();
   }
 
@@ -433,100 +421,14 @@ namespace camfrac
   template <int dim, typename LA>
   unsigned int PhaseField<dim, LA>::solve_linear(Vector &x)
   {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "phase field: linear solve");
-    const double rhs_norm = system_rhs.l2_norm();
-    if (!std::isfinite(rhs_norm))
-      throw PhaseFieldSolveFailure("phase field: non-finite right-hand side");
-    if (rhs_norm == 0.)
-      {
-        x = 0.;
-        return 0;
-      }
-    SolverControl control(1000, 1e-12 * rhs_norm);
-    const auto    krylov = [&]() {
-      if constexpr (std::is_same_v<LA, PETScBackend>)
-        {
-          PETScWrappers::SolverCG cg(control, mpi_communicator);
-          cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
-        }
-      else
-        {
-          TrilinosWrappers::SolverCG cg(control);
-          cg.solve(system_matrix, x, system_rhs, preconditioner->amg);
-        }
-    };
     try
       {
-        if (settings.direct_solver)
-          {
-            if constexpr (std::is_same_v<LA, PETScBackend>)
-              {
-                PETScWrappers::SparseDirectMUMPS direct(control, mpi_communicator);
-                direct.solve(system_matrix, x, system_rhs);
-              }
-            else
-              {
-                TrilinosWrappers::SolverDirect direct(control,
-                                                      TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
-                direct.solve(system_matrix, x, system_rhs);
-              }
-            return control.last_step();
-          }
-        const bool reused = preconditioner_reuse.reusing();
-        if (preconditioner_reuse.needs_rebuild())
-          build_preconditioner();
-        try
-          {
-            krylov();
-          }
-        catch (const SolverControl::NoConvergence &)
-          {
-            if (!reused)
-              throw;
-            build_preconditioner(); // an AMG of an older matrix that no longer works
-            x = 0.;
-            krylov();
-          }
-        preconditioner_reuse.record(control.last_step());
+        return linear_solver->solve(system_matrix, x, system_rhs);
       }
-    catch (const std::exception &)
+    catch (const LinearSolverFailure &failure)
       {
-        preconditioner_reuse.invalidate();
-        throw PhaseFieldSolveFailure("phase field: linear solver failed");
+        throw PhaseFieldSolveFailure(failure.what());
       }
-    return control.last_step();
-  }
-
-  // AMG for the phase-field matrix: a scalar, SPD reaction-diffusion
-  // operator (2H + G_c/(c_w ell)) M + G_c ell/c_w K, mass-dominated where H is
-  // large. Kept between staggered iterations and time steps while the CG
-  // iterations stay low (PreconditionerReuse).
-  template <int dim, typename LA>
-  void PhaseField<dim, LA>::build_preconditioner()
-  {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "phase field: AMG setup");
-    if constexpr (std::is_same_v<LA, PETScBackend>)
-      {
-        PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-        data.symmetric_operator = true;
-        data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
-        preconditioner->amg.initialize(system_matrix, data);
-        // Otherwise KSPSolve sets the PC up again for every changed matrix.
-        PCSetReusePreconditioner(preconditioner->amg.get_pc(), PETSC_TRUE);
-      }
-    else
-      {
-        TrilinosWrappers::PreconditionAMG::AdditionalData data;
-        data.elliptic              = true;
-        data.smoother_sweeps       = 2;
-        data.aggregation_threshold = 0.02;
-        preconditioner->amg.initialize(system_matrix, data);
-      }
-    preconditioner_reuse.built();
   }
 
   template <int dim, typename LA>

@@ -18,18 +18,11 @@
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
-#include <deal.II/lac/petsc_precondition.h>
-#include <deal.II/lac/petsc_solver.h>
 #include <deal.II/lac/petsc_sparse_matrix.h>
 #include <deal.II/lac/petsc_vector.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
-#include <deal.II/lac/trilinos_precondition.h>
-#include <deal.II/lac/trilinos_solver.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
-#include <deal.II/base/work_stream.h>
-#include <deal.II/grid/filtered_iterator.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/vector_tools.h>
 
@@ -52,15 +45,7 @@ namespace camfrac
                       "Newton stops when the update is below this in x = c/c_max and in volts [-], in [1e-14, 1e-2].");
     prm.declare_entry("Maximum Newton iterations", "12", Patterns::Integer(1, 100),
                       "Newton iterations before a time step counts as failed and is cut back [-], in [1, 100].");
-    prm.declare_entry("Linear solver", "AMG", Patterns::Selection("AMG|direct"),
-                      "'AMG': GMRES preconditioned by algebraic multigrid (Trilinos ML or hypre BoomerAMG); "
-                      "'direct': the sparse direct solver MUMPS (through PETSc or Trilinos Amesos), for small problems.");
-    prm.declare_entry("Linear tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
-                      "Relative residual reduction of the iterative linear solver [-], in [1e-16, 1e-2].");
-    prm.declare_entry("Maximum linear iterations", "500", Patterns::Integer(1), "Iteration limit of the linear solver [-], >= 1.");
-    prm.declare_entry("Reuse preconditioner", "true", Patterns::Bool(),
-                      "Keep the AMG of the Jacobian across Newton iterations and time steps while the iteration "
-                      "count stays below 1.5 times (+4) that of its first solve; rebuild it otherwise.");
+    LinearSolverSettings::declare_parameters(prm, TransportSettings().linear_solver, "GMRES");
     prm.leave_subsection();
   }
 
@@ -70,22 +55,9 @@ namespace camfrac
     fe_degree                 = prm.get_integer("Polynomial degree");
     newton_tolerance          = prm.get_double("Newton tolerance");
     maximum_newton_iterations = prm.get_integer("Maximum Newton iterations");
-    direct_solver             = prm.get("Linear solver") == "direct";
-    linear_tolerance          = prm.get_double("Linear tolerance");
-    maximum_linear_iterations = prm.get_integer("Maximum linear iterations");
-    reuse_preconditioner      = prm.get_bool("Reuse preconditioner");
+    linear_solver.parse_parameters(prm);
     prm.leave_subsection();
   }
-
-  // ---------------------------------------------------------- Preconditioner
-  template <int dim, typename LA>
-  class TransportField<dim, LA>::Preconditioner
-  {
-  public:
-    std::conditional_t<std::is_same_v<LA, PETScBackend>, PETScWrappers::PreconditionBoomerAMG,
-                       TrilinosWrappers::PreconditionAMG>
-      amg;
-  };
 
   namespace
   {
@@ -112,13 +84,12 @@ namespace camfrac
     , fe(settings.fe_degree)
     , mapping(std::max(2u, settings.fe_degree))
     , dof_handler(triangulation)
-    , preconditioner(std::make_unique<Preconditioner>())
   {}
 
   template <int dim, typename LA>
   TransportField<dim, LA>::~TransportField()
   {
-    preconditioner.reset();
+    linear_solver.reset();
     dof_handler.clear();
   }
 
@@ -193,7 +164,14 @@ namespace camfrac
     border_row.reinit(locally_owned_dofs, mpi_communicator);
 
     compute_geometry();
-    preconditioner_reuse = PreconditionerReuse(settings.reuse_preconditioner);
+    // AMG for the Jacobian, a scalar, nearly symmetric reaction-diffusion
+    // operator (M/dt + K), kept while it works (PreconditionerReuse).
+    LinearOperatorTraits traits;
+    traits.krylov                                 = LinearOperatorTraits::Krylov::gmres;
+    traits.higher_order_elements                  = fe.degree > 1;
+    traits.boomeramg_strong_threshold             = dim == 3 ? 0.5 : 0.25;
+    traits.boomeramg_aggressive_coarsening_levels = dim == 3 ? 1 : 0;
+    linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "transport", timer);
     set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
     if (dirichlet_concentration)
       set_concentration(*dirichlet_concentration);
@@ -441,425 +419,21 @@ namespace camfrac
     return {Utilities::MPI::sum(current, mpi_communicator), Utilities::MPI::sum(slope, mpi_communicator)};
   }
 
-  // Residual R_i = int N_i (c - c_old)/dt + grad N_i . D(x) grad c dV + int_S N_i i/F dA
-  // (docs/theory.md eq. (T-weak)) and its derivatives.
-  template <int dim, typename LA>
-  typename TransportField<dim, LA>::Assembly
-  TransportField<dim, LA>::assemble(const Vector &c,
-                                    const double  potential,
-                                    const double  dt,
-                                    const double  applied_flux_current,
-                                    const bool    with_jacobian)
-  {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, with_jacobian ? "transport: assemble Jacobian" :
-                                                                           "transport: assemble residual");
-    residual = 0.;
-    if (with_jacobian)
-      {
-        jacobian      = 0.;
-        border_column = 0.;
-        border_row    = 0.;
-      }
-
-    const QGauss<dim>     quadrature(fe.degree + 1);
-    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
-    const unsigned int    dofs_per_cell = fe.n_dofs_per_cell();
-    const bool            coupled       = stress_coupling.potential != nullptr;
-    const double c_max      = material.maximum_concentration;
-    const double row_scale  = dt * triangulation.n_global_active_cells() / mesh_volume;
-    const double flux_value = applied_flux_current / (mesh_surface_area * constants::faraday); // mol/m^2/s
-    Assembly     totals;
-
-    // Threaded assembly (WorkStream): each worker fills a cell's copy, the
-    // copier adds them in cell order, so the result does not depend on the
-    // number of threads.
-    struct Scratch
-    {
-      FEValues<dim>               fe_values;
-      FEFaceValues<dim>           fe_face_values;
-      std::vector<Tensor<1, dim>> potential_gradients, stabilisation_gradients, reference_gradients, c_gradients,
-        flux_of_shape;
-      std::vector<double> stabilisation_values, reference_values, source_values, c_values, c_old_values, face_values,
-        shape_values;
-      Scratch(const Mapping<dim> &mapping, const FiniteElement<dim> &fe, const Quadrature<dim> &q,
-              const Quadrature<dim - 1> &fq)
-        : fe_values(mapping, fe, q, update_values | update_gradients | update_quadrature_points | update_JxW_values)
-        , fe_face_values(mapping, fe, fq, update_values | update_JxW_values)
-        , potential_gradients(q.size())
-        , stabilisation_gradients(q.size())
-        , reference_gradients(q.size())
-        , c_gradients(q.size())
-        , flux_of_shape(fe.n_dofs_per_cell())
-        , stabilisation_values(q.size())
-        , reference_values(q.size())
-        , source_values(q.size())
-        , c_values(q.size())
-        , c_old_values(q.size())
-        , face_values(fq.size())
-        , shape_values(fe.n_dofs_per_cell())
-      {}
-      Scratch(const Scratch &o)
-        : Scratch(o.fe_values.get_mapping(), o.fe_values.get_fe(), o.fe_values.get_quadrature(),
-                  o.fe_face_values.get_quadrature())
-      {}
-    };
-    struct Copy
-    {
-      FullMatrix<double>                   cell_matrix;
-      dealii::Vector<double>               cell_residual, cell_column, cell_row;
-      std::vector<types::global_dof_index> dof_indices;
-      double                               current = 0., d_current_d_phi = 0.;
-      bool                                 active  = false;
-    };
-    const auto worker = [&](const typename DoFHandler<dim>::active_cell_iterator &cell, Scratch &scratch, Copy &copy) {
-      copy.active          = false;
-      copy.current         = 0.;
-      copy.d_current_d_phi = 0.;
-      if (!stores_lithium(cell))
-        return;
-      copy.active = true;
-      copy.cell_matrix.reinit(dofs_per_cell, dofs_per_cell);
-      copy.cell_residual.reinit(dofs_per_cell);
-      copy.cell_column.reinit(dofs_per_cell);
-      copy.cell_row.reinit(dofs_per_cell);
-      copy.dof_indices.resize(dofs_per_cell);
-      FEValues<dim>     &fe_values               = scratch.fe_values;
-      FEFaceValues<dim> &fe_face_values          = scratch.fe_face_values;
-      auto              &potential_gradients     = scratch.potential_gradients;
-      auto              &stabilisation_gradients = scratch.stabilisation_gradients;
-      auto              &reference_gradients     = scratch.reference_gradients;
-      auto              &c_gradients             = scratch.c_gradients;
-      auto              &flux_of_shape           = scratch.flux_of_shape;
-      auto              &stabilisation_values    = scratch.stabilisation_values;
-      auto              &reference_values        = scratch.reference_values;
-      auto              &source_values           = scratch.source_values;
-      auto              &c_values                = scratch.c_values;
-      auto              &c_old_values            = scratch.c_old_values;
-      auto              &face_values             = scratch.face_values;
-      auto              &shape_values            = scratch.shape_values;
-      FullMatrix<double>     &cell_matrix   = copy.cell_matrix;
-      dealii::Vector<double> &cell_residual = copy.cell_residual;
-      dealii::Vector<double> &cell_column   = copy.cell_column;
-      dealii::Vector<double> &cell_row      = copy.cell_row;
-      auto                   &dof_indices   = copy.dof_indices;
-          cell_matrix   = 0.;
-          cell_residual = 0.;
-          cell_column   = 0.;
-          cell_row      = 0.;
-          fe_values.reinit(cell);
-          fe_values.get_function_values(c, c_values);
-          fe_values.get_function_values(solution, c_old_values);
-          fe_values.get_function_gradients(c, c_gradients);
-          if (coupled)
-            {
-              fe_values.get_function_gradients(*stress_coupling.potential, potential_gradients);
-              fe_values.get_function_values(*stress_coupling.stabilisation, stabilisation_values);
-              fe_values.get_function_gradients(*stress_coupling.stabilisation, stabilisation_gradients);
-              fe_values.get_function_values(*stress_coupling.reference_concentration, reference_values);
-              fe_values.get_function_gradients(*stress_coupling.reference_concentration, reference_gradients);
-            }
-          if (volume_source)
-            volume_source->value_list(fe_values.get_quadrature_points(), source_values);
-
-          for (unsigned int q = 0; q < quadrature.size(); ++q)
-            {
-              const double         x       = clamp_fraction(c_values[q] / c_max);
-              const Tensor<2, dim> D       = diffusivity_at(cell, q, x, false);
-              const Tensor<1, dim> flux    = D * c_gradients[q]; // -J
-              const double         JxW     = fe_values.JxW(q);
-              const double         rate    = (c_values[q] - c_old_values[q]) / dt;
-              Tensor<1, dim>       d_flux_dx;
-              if (with_jacobian)
-                d_flux_dx = diffusivity_at(cell, q, x, true) * c_gradients[q] / c_max;
-              Tensor<1, dim> flux_with_stress = flux;
-              Tensor<2, dim> shape_flux_tensor = D;
-              if (coupled)
-                {
-                  // -J = D grad c - M grad s_used with s_used = s_k - L (c - c_k)
-                  // (docs/theory.md eqs. (J), (split)); M = D c_max x(1-x)/(RT).
-                  const double   RT       = constants::gas_constant * material.temperature;
-                  const double   factor   = c_max * x * (1. - x) / RT;
-                  const Tensor<2, dim> M  = factor * D;
-                  const double   dc       = c_values[q] - reference_values[q];
-                  const Tensor<1, dim> g  = potential_gradients[q] - stabilisation_values[q] * (c_gradients[q] - reference_gradients[q]) -
-                                           dc * stabilisation_gradients[q];
-                  flux_with_stress -= M * g;
-                  if (with_jacobian)
-                    {
-                      const Tensor<2, dim> dM_dx = factor * diffusivity_at(cell, q, x, true) +
-                                                   c_max * (1. - 2. * x) / RT * D;
-                      d_flux_dx += -(dM_dx * g) / c_max + M * stabilisation_gradients[q];
-                      shape_flux_tensor += stabilisation_values[q] * M;
-                    }
-                }
-              if (with_jacobian)
-                for (unsigned int j = 0; j < dofs_per_cell; ++j)
-                  {
-                    shape_values[j]    = fe_values.shape_value(j, q);
-                    flux_of_shape[j]   = shape_flux_tensor * fe_values.shape_grad(j, q);
-                  }
-              const double source = volume_source ? source_values[q] : 0.;
-              // Infiltrated crack faces: the surface reaction as a volumetric sink a i/F.
-              double crack_flux = 0., crack_flux_dc = 0., crack_flux_dphi = 0.;
-              const double area_density =
-                crack_surface_density.empty() || !settings.butler_volmer ?
-                  0. :
-                  crack_surface_density[cell->active_cell_index() * quadrature.size() + q];
-              if (area_density > 0.)
-                {
-                  const double cs = x * c_max;
-                  const auto   bv = butler_volmer(potential - surface_ocp(x), surface_exchange_current(cs),
-                                                material.transfer_coefficient, material.thermal_voltage(),
-                                                material.film_resistance);
-                  crack_flux    = area_density * bv.current_density / constants::faraday;
-                  crack_flux_dc = area_density *
-                                  (-bv.d_current_d_potential * surface_ocp_derivative(x) / c_max +
-                                   bv.d_current_d_exchange * surface_exchange_current_derivative(cs)) /
-                                  constants::faraday;
-                  crack_flux_dphi = area_density * bv.d_current_d_potential / constants::faraday;
-                  copy.current += area_density * bv.current_density * JxW;
-                  copy.d_current_d_phi += area_density * bv.d_current_d_potential * JxW;
-                }
-              for (unsigned int i = 0; i < dofs_per_cell; ++i)
-                {
-                  const double         N_i      = fe_values.shape_value(i, q);
-                  const Tensor<1, dim> grad_N_i = fe_values.shape_grad(i, q);
-                  cell_residual(i) += (N_i * (rate - source + crack_flux) + grad_N_i * flux_with_stress) * JxW;
-                  if (with_jacobian)
-                    {
-                      if (area_density > 0.)
-                        {
-                          cell_column(i) += N_i * crack_flux_dphi * JxW;
-                          cell_row(i) += N_i * crack_flux_dc * constants::faraday * JxW;
-                        }
-                      // d/dc_j of the mass, diffusion, D'(x) and crack-reaction terms.
-                      const double mass_i = N_i / dt + grad_N_i * d_flux_dx + N_i * crack_flux_dc;
-                      for (unsigned int j = 0; j < dofs_per_cell; ++j)
-                        cell_matrix(i, j) += (mass_i * shape_values[j] + grad_N_i * flux_of_shape[j]) * JxW;
-                    }
-                }
-            }
-
-          for (const unsigned int f : cell->face_indices())
-            if (is_reaction_face(cell, f))
-              {
-                fe_face_values.reinit(cell, f);
-                fe_face_values.get_function_values(c, face_values);
-                for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-                  {
-                    const double JxW = fe_face_values.JxW(q);
-                    double       molar_flux = flux_value, d_flux_dc = 0., d_flux_dphi = 0.;
-                    if (settings.butler_volmer)
-                      {
-                        const double x   = clamp_fraction(face_values[q] / c_max);
-                        const double cs  = x * c_max;
-                        const auto   bv  = butler_volmer(potential - surface_ocp(x),
-                                                         surface_exchange_current(cs),
-                                                         material.transfer_coefficient, material.thermal_voltage(),
-                                                         material.film_resistance);
-                        const double di_dc = -bv.d_current_d_potential * surface_ocp_derivative(x) / c_max +
-                                             bv.d_current_d_exchange * surface_exchange_current_derivative(cs);
-                        molar_flux  = bv.current_density / constants::faraday;
-                        d_flux_dc   = di_dc / constants::faraday;
-                        d_flux_dphi = bv.d_current_d_potential / constants::faraday;
-                        copy.current += bv.current_density * JxW;
-                        copy.d_current_d_phi += bv.d_current_d_potential * JxW;
-                      }
-                    for (unsigned int i = 0; i < dofs_per_cell; ++i)
-                      {
-                        const double N_i = fe_face_values.shape_value(i, q);
-                        cell_residual(i) += N_i * molar_flux * JxW;
-                        if (with_jacobian && settings.butler_volmer)
-                          {
-                            cell_column(i) += N_i * d_flux_dphi * JxW;
-                            cell_row(i) += N_i * d_flux_dc * constants::faraday * JxW;
-                            for (unsigned int j = 0; j < dofs_per_cell; ++j)
-                              cell_matrix(i, j) += N_i * d_flux_dc * fe_face_values.shape_value(j, q) * JxW;
-                          }
-                      }
-                  }
-              }
-
-          // Row scaling: makes the mass part of the matrix O(1) whatever
-          // the particle size and dt (raw entries are ~1e-20 for micron
-          // particles, which hypre's absolute thresholds treat as zero).
-          cell_residual *= row_scale;
-          cell_matrix *= row_scale;
-          cell_column *= row_scale;
-          cell->get_dof_indices(dof_indices);
-    };
-    const auto copier = [&](const Copy &copy) {
-      if (!copy.active)
-        return;
-      totals.current += copy.current;
-      totals.d_current_d_phi += copy.d_current_d_phi;
-      if (with_jacobian)
-        {
-          constraints.distribute_local_to_global(copy.cell_matrix, copy.cell_residual, copy.dof_indices, jacobian,
-                                                 residual);
-          constraints.distribute_local_to_global(copy.cell_column, copy.dof_indices, border_column);
-          constraints.distribute_local_to_global(copy.cell_row, copy.dof_indices, border_row);
-        }
-      else
-        constraints.distribute_local_to_global(copy.cell_residual, copy.dof_indices, residual);
-    };
-    using CellFilter = FilteredIterator<typename DoFHandler<dim>::active_cell_iterator>;
-    WorkStream::run(CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.begin_active()),
-                    CellFilter(IteratorFilters::LocallyOwnedCell(), dof_handler.end()), worker, copier,
-                    Scratch(mapping, fe, quadrature, face_quadrature), Copy());
-
-    residual.compress(VectorOperation::add);
-    if (with_jacobian)
-      {
-        jacobian.compress(VectorOperation::add);
-        // Rows of the DoFs outside the particle (c = 0 there) are empty: put a
-        // scaled identity there so that the solvers see a regular matrix.
-        if (material_field) // collective: the same on every rank
-          {
-            for (const auto i : inactive_dofs)
-              if (locally_owned_dofs.is_element(i))
-                jacobian.set(i, i, 1.);
-            jacobian.compress(VectorOperation::insert);
-          }
-        border_column.compress(VectorOperation::add);
-        border_row.compress(VectorOperation::add);
-      }
-    if (settings.butler_volmer)
-      {
-        totals.current         = Utilities::MPI::sum(totals.current, mpi_communicator);
-        totals.d_current_d_phi = Utilities::MPI::sum(totals.d_current_d_phi, mpi_communicator);
-      }
-    else
-      totals.current = applied_flux_current;
-    return totals;
-  }
-
-  template <int dim, typename LA>
-  typename TransportField<dim, LA>::Linearization
-  TransportField<dim, LA>::linearize(const Vector &c, const double potential, const double dt, const bool with_jacobian)
-  {
-    const Assembly a = assemble(c, potential, dt, 0., with_jacobian);
-    return {a.current, a.d_current_d_phi};
-  }
-
-  // AMG for the transport Jacobian: a scalar, nearly symmetric
-  // reaction-diffusion operator (M/dt + K). Kept across Newton iterations and
-  // time steps while the iteration counts stay low (PreconditionerReuse).
-  template <int dim, typename LA>
-  void TransportField<dim, LA>::build_preconditioner()
-  {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: AMG setup");
-    try
-      {
-        if constexpr (std::is_same_v<LA, PETScBackend>)
-          {
-            PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-            data.symmetric_operator = true; // nearly symmetric; GMRES absorbs the rest
-            data.strong_threshold   = dim == 3 ? 0.5 : 0.25;
-            data.aggressive_coarsening_num_levels = dim == 3 ? 1 : 0;
-            preconditioner->amg.initialize(jacobian, data);
-            // Otherwise KSPSolve sets the PC up again for every changed matrix.
-            PCSetReusePreconditioner(preconditioner->amg.get_pc(), PETSC_TRUE);
-          }
-        else
-          {
-            TrilinosWrappers::PreconditionAMG::AdditionalData data;
-            data.elliptic              = true;
-            data.higher_order_elements = fe.degree > 1;
-            data.smoother_sweeps       = 2;
-            data.aggregation_threshold = 0.02;
-            preconditioner->amg.initialize(jacobian, data);
-          }
-      }
-    catch (const ExceptionBase &)
-      {
-        // e.g. NaN entries from a diverging iterate: a failed step.
-        preconditioner_reuse.invalidate();
-        throw LinearSolveFailure();
-      }
-    preconditioner_reuse.built();
-  }
-
   template <int dim, typename LA>
   unsigned int TransportField<dim, LA>::solve_linear(Vector &x, const Vector &rhs)
   {
-    if (settings.direct_solver)
-      return solve_linear_once(x, rhs);
-    // With an AMG of an older Jacobian: on failure, rebuild and try again.
-    const bool   reused = preconditioner_reuse.reusing();
-    unsigned int n      = 0;
+    unsigned int iterations = 0;
     try
       {
-        n = solve_linear_once(x, rhs);
+        iterations = linear_solver->solve(jacobian, x, rhs);
       }
-    catch (const LinearSolveFailure &)
+    catch (const LinearSolverFailure &)
       {
-        if (!reused)
-          throw;
-        build_preconditioner();
-        n = solve_linear_once(x, rhs);
-      }
-    preconditioner_reuse.record(n);
-    return n;
-  }
-
-  template <int dim, typename LA>
-  unsigned int TransportField<dim, LA>::solve_linear_once(Vector &x, const Vector &rhs)
-  {
-    std::unique_ptr<TimerOutput::Scope> scope;
-    if (timer != nullptr)
-      scope = std::make_unique<TimerOutput::Scope>(*timer, "transport: linear solve");
-    const double  rhs_norm = rhs.l2_norm();
-    SolverControl control(settings.maximum_linear_iterations, std::max(settings.linear_tolerance * rhs_norm, 1e-300));
-    x = 0.;
-    if (rhs_norm == 0.)
-      return 0;
-    try
-      {
-        if constexpr (std::is_same_v<LA, PETScBackend>)
-          {
-            if (settings.direct_solver)
-              {
-                PETScWrappers::SparseDirectMUMPS solver(control, mpi_communicator);
-                solver.solve(jacobian, x, rhs);
-              }
-            else
-              {
-                PETScWrappers::SolverGMRES solver(control, mpi_communicator,
-                                                  PETScWrappers::SolverGMRES::AdditionalData(50));
-                solver.solve(jacobian, x, rhs, preconditioner->amg);
-              }
-          }
-        else
-          {
-            if (settings.direct_solver)
-              {
-                TrilinosWrappers::SolverDirect solver(control, TrilinosWrappers::SolverDirect::AdditionalData(false, "Amesos_Mumps"));
-                solver.solve(jacobian, x, rhs);
-              }
-            else
-              {
-                TrilinosWrappers::SolverGMRES solver(control, TrilinosWrappers::SolverGMRES::AdditionalData(false, 50));
-                solver.solve(jacobian, x, rhs, preconditioner->amg);
-              }
-          }
-      }
-    catch (const SolverControl::NoConvergence &)
-      {
-        throw LinearSolveFailure();
-      }
-    catch (const ExceptionBase &)
-      {
-        // PETSc/Trilinos report breakdowns (e.g. NaN) as exceptions: treat as
-        // a failed step, which the time control cuts back.
+        // A failed step, which the time control cuts back.
         throw LinearSolveFailure();
       }
     constraints.distribute(x);
-    return control.last_step();
+    return iterations;
   }
 
   template <int dim, typename LA>
@@ -910,8 +484,14 @@ namespace camfrac
               residual_scale = std::max(residual.l2_norm(), 1e-300);
             const double merit = std::hypot(residual.l2_norm() / residual_scale, r / current_scale);
 
-            if (!settings.direct_solver && preconditioner_reuse.needs_rebuild())
-              build_preconditioner();
+            try
+              {
+                linear_solver->update_preconditioner(jacobian);
+              }
+            catch (const LinearSolverFailure &)
+              {
+                throw LinearSolveFailure();
+              }
 
             // Newton update: K w = R; for the bordered system also K v = b.
             result.linear_iterations += solve_linear(update, residual);

@@ -41,13 +41,13 @@ namespace
     return "set Dimension = 2\nset Linear algebra = " + backend +
            "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = 2\nend\n"
            "subsection Material\n set Preset = NMC811\n set Reference stoichiometry = 0.9\nend\n"
-           "subsection Transport\n set Linear tolerance = 1e-12\n set Newton tolerance = 1e-11\nend\n"
+           "subsection Transport\n subsection Linear solver\n  set Tolerance = 1e-12\n end\n set Newton tolerance = 1e-11\nend\n"
            "subsection Microstructure\n set Grains = Voronoi\n set Number of grains = 8\n"
            " set Minimum seed spacing = 1e-6\n set Random seed = 5\n set Orientation distribution = random\n"
            " set Grain boundary width = 4e-7\nend\n"
            "subsection Mechanics\n set Enable = true\n set Polynomial degree = 1\n"
            " set Out-of-plane condition = generalized plane strain\n set Stress-coupled diffusion = false\n"
-           " set Linear tolerance = 1e-12\nend\n"
+           " subsection Linear solver\n  set Tolerance = 1e-12\n end\nend\n"
            "subsection Fracture\n set Enabled = true\n set Fracture toughness = 0.5\n"
            " set Grain boundary toughness factor = 0.05\n set Length scale = 6e-7\n"
            " set Energy split = anisotropic\n set Residual stiffness = 1e-4\n"
@@ -67,8 +67,8 @@ namespace
       return "set Dimension = " + std::to_string(dim) + "\nset Linear algebra = " + backend +
              "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " + (dim == 2 ? "3" : "1") +
              "\nend\nsubsection Material\n set Crystal c-axis = 1, 1, 0.5\nend\n"
-             "subsection Transport\n set Linear tolerance = 1e-12\n set Newton tolerance = 1e-11\nend\n"
-             "subsection Mechanics\n set Enable = true\n set Linear tolerance = 1e-12\n set Coupling tolerance = 1e-11\n"
+             "subsection Transport\n subsection Linear solver\n  set Tolerance = 1e-12\n end\n set Newton tolerance = 1e-11\nend\n"
+             "subsection Mechanics\n set Enable = true\n subsection Linear solver\n  set Tolerance = 1e-12\n end\n set Coupling tolerance = 1e-11\n"
              " set Maximum coupling iterations = 60\nend\n"
              "subsection Protocol\n set Steps = charge 2C for 4 min; rest 1 min\nend\n"
              "subsection Output\n set Directory = " + directory + "\n set Write fields = false\nend\n";
@@ -76,7 +76,7 @@ namespace
            "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = " +
            (dim == 2 ? "3" : "1") +
            "\nend\n"
-           "subsection Transport\n set Linear tolerance = 1e-10\n set Newton tolerance = 1e-11\nend\n"
+           "subsection Transport\n subsection Linear solver\n  set Tolerance = 1e-10\n end\n set Newton tolerance = 1e-11\nend\n"
            "subsection Protocol\n set Steps = charge 2C until 4.0 V; hold 4.0 V until C/5; rest 2 min; "
            "discharge 1C for 5 min\nend\n"
            "subsection Output\n set Directory = " +
@@ -92,7 +92,7 @@ namespace
     // transport AMG reuse, the rebuild decisions follow partition-dependent
     // iteration counts, which can change a Newton count and so the step
     // sequence (docs/hpc.md); it is switched off here.
-    prm.parse_input_from_string(text + "subsection Transport\n set Reuse preconditioner = false\nend\n");
+    prm.parse_input_from_string(text + "subsection Transport\n subsection Linear solver\n  set Reuse preconditioner = false\n end\nend\n");
     Simulation<dim> simulation(prm, comm);
     simulation.set_quiet(true);
     simulation.run();

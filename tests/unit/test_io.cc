@@ -10,6 +10,7 @@
 #include <camfrac/io/errors.h>
 #include <camfrac/io/history.h>
 #include <camfrac/io/parameter_file.h>
+#include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/preconditioner_reuse.h>
 
 #include <deal.II/base/parameter_handler.h>
@@ -155,6 +156,75 @@ TEST(ParameterFile, ErrorsNameTheFileAndTheEntry)
   EXPECT_THROW(parse_parameter_input(prm, (dir / "missing.prm").string()), InputError);
   std::ofstream(dir / "input.txt") << "set x = 1\n";
   EXPECT_THROW(parse_parameter_input(prm, (dir / "input.txt").string()), InputError);
+}
+
+namespace
+{
+  // Transport/Linear tolerance etc. now live in Transport/Linear solver.
+  dealii::ParameterHandler transport_parameters()
+  {
+    dealii::ParameterHandler prm;
+    prm.enter_subsection("Transport");
+    prm.declare_entry("Newton tolerance", "1e-9", dealii::Patterns::Double(0.), "[-]");
+    LinearSolverSettings::declare_parameters(prm, LinearSolverSettings(), "GMRES");
+    prm.leave_subsection();
+    return prm;
+  }
+} // namespace
+
+TEST(ParameterFile, MovedEntriesAreRewrittenIntoTheirSubsection)
+{
+  const auto moved = LinearSolverSettings::moved_entries("Transport");
+  std::vector<unsigned int> line_of;
+  // Only the moved entry of the right section moves; comments and other
+  // sections are kept, and each output line knows its input line.
+  const std::string text = "subsection Transport   # the field\n"
+                           "  set   Linear   tolerance = 1e-12 # old layout\n"
+                           "  set Newton tolerance = 1e-11\n"
+                           "end\n"
+                           "subsection Mechanics\n"
+                           "  set Linear tolerance = 1e-8\n"
+                           "end\n";
+  EXPECT_EQ(move_entries(text, moved, &line_of), "subsection Transport   # the field\n"
+                                                 "subsection Linear solver\n"
+                                                 "  set Tolerance = 1e-12\n"
+                                                 "end\n"
+                                                 "  set Newton tolerance = 1e-11\n"
+                                                 "end\n"
+                                                 "subsection Mechanics\n"
+                                                 "  set Linear tolerance = 1e-8\n"
+                                                 "end\n");
+  EXPECT_EQ(line_of, (std::vector<unsigned int>{1, 2, 2, 2, 3, 4, 5, 6, 7}));
+
+  // Read from a file of the older layout: the values arrive at the new place.
+  const fs::path dir = scratch("moved");
+  std::ofstream(dir / "old.prm") << "subsection Transport\n  set Linear solver = direct\n"
+                                    "  set Maximum linear iterations = 77\n  set Reuse preconditioner = false\nend\n";
+  auto prm = transport_parameters();
+  parse_parameter_input(prm, (dir / "old.prm").string(), moved);
+  prm.enter_subsection("Transport");
+  LinearSolverSettings settings;
+  settings.parse_parameters(prm);
+  prm.leave_subsection();
+  EXPECT_TRUE(settings.direct());
+  EXPECT_EQ(settings.maximum_iterations, 77u);
+  EXPECT_FALSE(settings.reuse_preconditioner);
+
+  // An error in a rewritten file names the file and its own line number.
+  std::ofstream(dir / "bad.prm") << "subsection Transport\n  set Linear tolerance = 1e-12\n"
+                                    "  set Newton tolerance = fast\nend\n";
+  auto prm2 = transport_parameters();
+  try
+    {
+      parse_parameter_input(prm2, (dir / "bad.prm").string(), moved);
+      FAIL() << "expected an InputError";
+    }
+  catch (const InputError &error)
+    {
+      const std::string message = error.what();
+      EXPECT_NE(message.find("Line <3> of file <" + (dir / "bad.prm").string() + ">"), std::string::npos) << message;
+      EXPECT_NE(message.find("Newton tolerance"), std::string::npos) << message;
+    }
 }
 
 TEST(HistoryWriter, WritesHeaderExistingRowsAndNewRows)

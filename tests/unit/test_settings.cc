@@ -45,10 +45,10 @@ TEST(SettingsDefaults, Transport)
   EXPECT_SAME_DEFAULT(fe_degree);
   EXPECT_SAME_DEFAULT(newton_tolerance);
   EXPECT_SAME_DEFAULT(maximum_newton_iterations);
-  EXPECT_SAME_DEFAULT(direct_solver);
-  EXPECT_SAME_DEFAULT(linear_tolerance);
-  EXPECT_SAME_DEFAULT(maximum_linear_iterations);
-  EXPECT_SAME_DEFAULT(reuse_preconditioner);
+  EXPECT_SAME_DEFAULT(linear_solver.method);
+  EXPECT_SAME_DEFAULT(linear_solver.tolerance);
+  EXPECT_SAME_DEFAULT(linear_solver.maximum_iterations);
+  EXPECT_SAME_DEFAULT(linear_solver.reuse_preconditioner);
 }
 
 TEST(SettingsDefaults, TransportCopiesOfTheMaterialSections)
@@ -86,9 +86,10 @@ TEST(SettingsDefaults, Mechanics)
   EXPECT_SAME_DEFAULT(stabilisation_factor);
   EXPECT_SAME_DEFAULT(generalized_plane_strain);
   EXPECT_SAME_DEFAULT(external_pressure);
-  EXPECT_SAME_DEFAULT(direct_solver);
-  EXPECT_SAME_DEFAULT(linear_tolerance);
-  EXPECT_SAME_DEFAULT(maximum_linear_iterations);
+  EXPECT_SAME_DEFAULT(linear_solver.method);
+  EXPECT_SAME_DEFAULT(linear_solver.tolerance);
+  EXPECT_SAME_DEFAULT(linear_solver.maximum_iterations);
+  EXPECT_SAME_DEFAULT(linear_solver.reuse_preconditioner);
 }
 
 TEST(SettingsDefaults, MechanicsOldSpellingIsAnAlias)
@@ -122,7 +123,10 @@ TEST(SettingsDefaults, Fracture)
   EXPECT_SAME_DEFAULT(maximum_resolution_refinements);
   EXPECT_SAME_DEFAULT(crack_region_inner_radius);
   EXPECT_SAME_DEFAULT(cells_per_length_scale);
-  EXPECT_SAME_DEFAULT(direct_solver);
+  EXPECT_SAME_DEFAULT(linear_solver.method);
+  EXPECT_SAME_DEFAULT(linear_solver.tolerance);
+  EXPECT_SAME_DEFAULT(linear_solver.maximum_iterations);
+  EXPECT_SAME_DEFAULT(linear_solver.reuse_preconditioner);
 }
 
 TEST(SettingsDefaults, Adaptivity)

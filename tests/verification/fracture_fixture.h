@@ -109,7 +109,7 @@ namespace camfrac::testing
     {
       material.set_isotropic_chemical_strain(0., 0., 1.);
       mechanics_settings.enabled          = true;
-      mechanics_settings.linear_tolerance = 1e-12;
+      mechanics_settings.linear_solver.tolerance = 1e-12;
       fracture_settings.enabled           = true;
     }
 

@@ -162,7 +162,7 @@ TEST(LinearSolvers, DirectAndAmgAgreeForBothBackends)
       {
         TransportSettings settings;
         settings.initial_stoichiometry = 0.8;
-        settings.direct_solver         = direct;
+        settings.linear_solver.method = direct ? LinearSolverSettings::Method::direct : LinearSolverSettings::Method::amg;
         dealii::parallel::distributed::Triangulation<2> tria(MPI_COMM_WORLD);
         geometry.create(tria);
         auto step = [&](auto &field) {

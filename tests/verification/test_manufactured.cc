@@ -94,7 +94,7 @@ namespace
     ms.enabled            = true;
     ms.coupling_tolerance = 1e-12;
     ms.maximum_coupling_iterations = 100;
-    ms.linear_tolerance   = 1e-12;
+    ms.linear_solver.tolerance = 1e-12;
 
     TransportField<2, TrilinosBackend> transport(tria, material, ts, geometry.nominal_volume<2>());
     transport.set_dirichlet_boundary(std::make_shared<ExactConcentration>());

@@ -20,7 +20,7 @@ namespace
   void check_uniform_eigenstrain(const unsigned int degree, const bool direct)
   {
     CoupledParticle<dim, LA> p(1e-6, dim == 2 ? 3 : 1, degree);
-    p.mechanics_settings.direct_solver = direct;
+    p.mechanics_settings.linear_solver.method = direct ? LinearSolverSettings::Method::direct : LinearSolverSettings::Method::amg;
     p.setup();
     // x = 0.8 against x_ref = 0.5: eps = Omega c_max 0.3 / 3 = 1.5e-2.
     p.transport->set_uniform_concentration(0.8 * 50000.);
@@ -206,7 +206,7 @@ TEST(Mechanics, ExternalPressureGivesUniformHydrostaticStress)
     {
       CoupledParticle<3, TrilinosBackend> p(1e-6, 1, degree);
       p.mechanics_settings.external_pressure = 1e8;
-      p.mechanics_settings.direct_solver     = true;
+      p.mechanics_settings.linear_solver.method = LinearSolverSettings::Method::direct;
       p.setup();
       const double deviation = p.max_over_points([](const MaterialPointState &s) {
         return (s.stress + 1e8 * dealii::unit_symmetric_tensor<3>()).norm();

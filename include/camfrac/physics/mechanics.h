@@ -5,7 +5,7 @@
 #include <camfrac/material/energy_split.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/microstructure/material_field.h>
-#include <camfrac/physics/linear_algebra.h>
+#include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -53,9 +53,9 @@ namespace camfrac
     bool         generalized_plane_strain = false;
     /// Uniform pressure on the particle surface [Pa] (positive compresses).
     double       external_pressure = 0.;
-    bool         direct_solver = false;
-    double       linear_tolerance = 1e-10;
-    unsigned int maximum_linear_iterations = 1000;
+    /// CG with smoothed-aggregation AMG given the rigid-body modes, rebuilt
+    /// when the stiffness changes, or MUMPS: subsection Mechanics/Linear solver.
+    LinearSolverSettings linear_solver{LinearSolverSettings::Method::amg, 1e-10, 1000, true};
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
@@ -266,8 +266,7 @@ namespace camfrac
                                const dealii::Vector<double> &, const dealii::Vector<double> &,
                                const dealii::Vector<double> &)> &consumer) const;
 
-    class Solver;
-    std::unique_ptr<Solver> linear_solver;
+    std::unique_ptr<LinearSolver<LA>> linear_solver;
     // FEValues reused by evaluate(), one per distinct set of points.
     mutable std::vector<std::unique_ptr<dealii::FEValues<dim>>> evaluation_values;
 

@@ -4,7 +4,7 @@
 
 #include <camfrac/material/energy_split.h>
 #include <camfrac/microstructure/material_field.h>
-#include <camfrac/physics/preconditioner_reuse.h>
+#include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/linear_algebra.h>
 #include <camfrac/physics/summaries.h>
 
@@ -69,8 +69,9 @@ namespace camfrac
     double crack_region_inner_radius = 0.;
     /// The resolved mesh has h = diameter/sqrt(dim) <= ell/n for this n [-].
     double cells_per_length_scale = 2.;
-    /// Linear solver: CG with AMG (reused across staggered iterations), or MUMPS.
-    bool   direct_solver = false;
+    /// CG with AMG (kept across staggered iterations while it works), or
+    /// MUMPS: subsection Fracture/Linear solver.
+    LinearSolverSettings linear_solver{LinearSolverSettings::Method::amg, 1e-12, 1000, true};
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     /// Throws InputError for nonphysical values.
@@ -219,17 +220,13 @@ namespace camfrac
     std::vector<bool>                   point_in_band;
     unsigned int                        linear_iterations = 0;
 
-    class Preconditioner;
-    std::unique_ptr<Preconditioner> preconditioner;
-
     void compute_point_data();
     void update_history();
     /// Assemble the linear system with @p constraints.
     void assemble(const dealii::AffineConstraints<double> &constraints);
     /// Solve the assembled system into @p x (owned); returns iterations.
     unsigned int solve_linear(Vector &x);
-    void         build_preconditioner();
-    PreconditionerReuse preconditioner_reuse;
+    std::unique_ptr<LinearSolver<LA>> linear_solver;
     /// The AT1 bound-constrained solve by primal-dual active sets.
     void solve_bound_constrained(Vector &d_owned);
   };

@@ -5,7 +5,7 @@
 #include <camfrac/material/electrode_material.h>
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/linear_algebra.h>
-#include <camfrac/physics/preconditioner_reuse.h>
+#include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -38,13 +38,9 @@ namespace camfrac
     /// Newton: converged when max|dx| and |dphi| [V] fall below this.
     double       newton_tolerance = 1e-9;
     unsigned int maximum_newton_iterations = 12;
-    /// Linear solver: GMRES with AMG, or a sparse direct solver.
-    bool         direct_solver = false;
-    double       linear_tolerance = 1e-10; ///< relative residual reduction
-    unsigned int maximum_linear_iterations = 500;
-    /// Keep the AMG across Newton iterations and time steps while the
-    /// iteration count stays low (PreconditionerReuse).
-    bool         reuse_preconditioner = true;
+    /// GMRES with AMG (kept across Newton iterations and time steps while
+    /// it works), or MUMPS: subsection Transport/Linear solver.
+    LinearSolverSettings linear_solver{LinearSolverSettings::Method::amg, 1e-10, 500, true};
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
@@ -258,18 +254,26 @@ namespace camfrac
       double current = 0.;          // I = int_S i dA [A]
       double d_current_d_phi = 0.;  // h
     };
-    /// Residual (and, if @p with_jacobian, K, b, g) at (c, phi) for step dt.
+    /// Residual (and, if @p with_jacobian, K, b, g) at (c, phi) for step dt
+    /// (src/physics/transport_assembly.cc).
     Assembly assemble(const Vector &c, double potential, double dt, double applied_flux_current,
                       bool with_jacobian);
+    // The local integrators of assemble(), one per term of docs/theory.md:
+    // the volume terms of [T-weak] with [J] and [split], the infiltrated
+    // crack faces (§11.7) and the reaction faces ([T-weak], [BV]).
+    struct AssemblyInput;
+    struct CellScratch;
+    struct CellCopy;
+    using CellIterator = typename dealii::DoFHandler<dim>::active_cell_iterator;
+    void integrate_volume(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch, CellCopy &copy) const;
+    void integrate_crack_faces(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
+                               CellCopy &copy) const;
+    void integrate_reaction_faces(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
+                                  CellCopy &copy) const;
     /// Solve K x = rhs; returns linear iterations. Rebuilds a reused AMG
     /// that fails or needs too many iterations.
     unsigned int solve_linear(Vector &x, const Vector &rhs);
-    unsigned int solve_linear_once(Vector &x, const Vector &rhs);
-    void         build_preconditioner();
-    PreconditionerReuse preconditioner_reuse;
-
-    class Preconditioner;
-    std::unique_ptr<Preconditioner> preconditioner;
+    std::unique_ptr<LinearSolver<LA>> linear_solver;
 
     void compute_geometry();
     /// I = int_S i dA and dI/dphi at (c, phi) (Butler–Volmer mode).
