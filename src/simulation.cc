@@ -256,29 +256,323 @@ namespace camfrac
       }
   }
 
+  /**
+   * One run of Simulation with backend LA: the mesh, the ParticleModel, the
+   * protocol runner and everything written while it runs (history.csv,
+   * fields, mesh.csv, checkpoints, the progress line).
+   */
+  template <int dim, typename LA>
+  class SimulationRun
+  {
+  public:
+    SimulationRun(Simulation<dim> &simulation, TimerOutput &timer)
+      : sim(simulation)
+      , timer(timer)
+      , root(Utilities::MPI::this_mpi_process(simulation.communicator) == 0)
+      , pcout(std::cout, root && !simulation.output.quiet)
+      , restarting(!simulation.restart_directory.empty())
+      , triangulation(simulation.communicator)
+      , trigger(simulation.checkpoint_settings, simulation.communicator)
+      , store(simulation.checkpoint_settings.directory, simulation.checkpoint_settings.keep, simulation.communicator)
+    {}
+
+    void execute();
+
+  private:
+    void create_triangulation();
+    typename ParticleModel<dim, LA>::Description description() const;
+    void announce(ParticleModel<dim, LA> &particle) const;
+    std::string polycrystal_coupling_warning() const;
+    void open_mesh_log(const ParticleModel<dim, LA> &particle);
+    void adapt(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
+    /// Write a checkpoint if one is due; stop the run (Interrupted) on a signal.
+    void checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
+    void record(ParticleModel<dim, LA> &particle, const AcceptedStep &step);
+    void write_fields(ParticleModel<dim, LA> &particle, double time);
+    void finish(const ProtocolRunner &runner, const std::string &coupling_warning);
+
+    Simulation<dim>                          &sim;
+    TimerOutput                              &timer;
+    const bool                                root;
+    ConditionalOStream                        pcout;
+    const bool                                restarting;
+    parallel::distributed::Triangulation<dim> triangulation;
+    RestartRecord                             restart; // the state read, or the empty initial one
+    std::unique_ptr<HistoryWriter>            history;
+    std::unique_ptr<ProgressLine>             progress;
+    std::ofstream                             mesh_log;
+    CheckpointTrigger                         trigger;
+    CheckpointStore                           store;
+  };
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::create_triangulation()
+  {
+    if (restarting)
+      {
+        // The coarse mesh with its manifolds, then the saved refinement.
+        sim.geometry.create(triangulation, false);
+        try
+          {
+            triangulation.load(sim.restart_directory + "/mesh");
+          }
+        catch (const std::exception &error)
+          {
+            throw InputError("--restart: cannot read the mesh of checkpoint '" + sim.restart_directory +
+                             "': " + one_line_message(error));
+          }
+      }
+    else
+      {
+        sim.geometry.create(triangulation);
+        if (sim.fracture_settings.enabled)
+          sim.resolve_length_scale(triangulation, !sim.adaptivity_settings.enabled);
+      }
+  }
+
+  template <int dim, typename LA>
+  typename ParticleModel<dim, LA>::Description SimulationRun<dim, LA>::description() const
+  {
+    typename ParticleModel<dim, LA>::Description d;
+    d.material            = sim.material;
+    d.mechanical_material = sim.mechanical_material;
+    d.transport           = sim.transport_settings;
+    d.mechanics           = sim.mechanics_settings;
+    d.fracture            = sim.fracture_settings;
+    d.adaptivity          = sim.adaptivity_settings;
+    d.material_field      = sim.material_field;
+    // Imported meshes define their own volume (1C refers to it).
+    d.particle_volume =
+      sim.geometry.mesh_file.empty() ? sim.geometry.template nominal_volume<dim>() : GridTools::volume(triangulation);
+    const Simulation<dim> *simulation = &sim;
+    d.cracking_region = [simulation](const typename Triangulation<dim>::active_cell_iterator &cell) {
+      return simulation->in_cracking_region(cell);
+    };
+    d.initial_level = sim.geometry.global_refinements;
+    return d;
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::announce(ParticleModel<dim, LA> &particle) const
+  {
+    pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << sim.geometry.radius << " m, "
+          << triangulation.n_global_active_cells() << " cells, " << particle.describe_dofs() << ", "
+          << Utilities::MPI::n_mpi_processes(sim.communicator) << " rank(s), "
+          << (sim.backend == Backend::petsc ? "PETSc" : "Trilinos")
+          << ", 1C = " << particle.transport().one_c_current() << " A"
+          << std::endl;
+  }
+
+  // Known limit (docs/user-guide.md, "Polycrystals and stress-coupled
+  // diffusion"): said before the run, which it may end.
+  template <int dim, typename LA>
+  std::string SimulationRun<dim, LA>::polycrystal_coupling_warning() const
+  {
+    const auto &field = sim.material_field;
+    if (sim.mechanics_settings.enabled && sim.mechanics_settings.stress_coupled_diffusion && field &&
+        field->microstructure().is_polycrystal() &&
+        field->microstructure().distribution == Microstructure<dim>::OrientationDistribution::random &&
+        sim.mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice)
+      return "stress-coupled diffusion in a randomly oriented polycrystal: the grain-boundary "
+             "mismatch stresses can make the coupled problem ill-posed at high SOC (see "
+             "docs/user-guide.md, 'Polycrystals and stress-coupled diffusion'); "
+             "'Mechanics/Stress-coupled diffusion = false' avoids it";
+    return "";
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::open_mesh_log(const ParticleModel<dim, LA> &particle)
+  {
+    if (!root || !particle.adaptivity())
+      return;
+    mesh_log.open(sim.output.directory + "/mesh.csv", restarting ? std::ios::app : std::ios::out);
+    if (!restarting)
+      mesh_log << "step,time_s,cells,c_dofs,u_dofs,d_dofs,lithium_correction\n" << std::flush;
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::adapt(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state)
+  {
+    if (!particle.adaptivity() || state.accepted_steps % sim.adaptivity_settings.interval != 0 ||
+        !particle.adaptivity()->adapt())
+      return;
+    const types::global_dof_index nu = particle.mechanics() ? particle.mechanics()->n_dofs() : 0;
+    const types::global_dof_index nd = particle.phase_field() ? particle.phase_field()->n_dofs() : 0;
+    if (root)
+      mesh_log << state.accepted_steps << ',' << state.time << ',' << triangulation.n_global_active_cells() << ','
+               << particle.transport().n_dofs() << ',' << nu << ',' << nd << ','
+               << particle.state().last_lithium_correction() << '\n'
+               << std::flush;
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state)
+  {
+    const CheckpointTrigger::Decision decision = trigger.after_step(state.accepted_steps);
+    if (!decision.write)
+      return;
+    std::string written;
+    {
+      TimerOutput::Scope scope(timer, "checkpoint: write");
+      RestartRecord record = restart; // field index, last field time and XDMF entries as they are now
+      record.runner        = state;
+      record.scalars       = particle.state().scalars();
+      record.history_rows  = history->rows();
+      written              = store.write(state.accepted_steps, [&](const std::string &directory) {
+        particle.state().prepare_for_serialization();
+        triangulation.save(directory + "/mesh");
+        std::string problem;
+        if (root)
+          try
+            {
+              record.write(directory, dim, Utilities::MPI::n_mpi_processes(sim.communicator),
+                           sim.output.directory + "/run.prm");
+            }
+          catch (const std::exception &error)
+            {
+              problem = one_line_message(error);
+            }
+        problem = Utilities::MPI::broadcast(sim.communicator, problem, 0);
+        if (!problem.empty())
+          throw InputError("cannot write a checkpoint: " + problem);
+      });
+      trigger.reset_clock();
+    }
+    if (decision.stop)
+      {
+        progress->finish();
+        throw Interrupted("stopped by signal " + std::to_string(decision.signal) + " (" +
+                          (decision.signal == SIGTERM ? "SIGTERM" : decision.signal == SIGUSR1 ? "SIGUSR1" : "?") +
+                          ") after step " + std::to_string(state.accepted_steps) + ", t = " +
+                          std::to_string(state.time) + " s. Checkpoint written to '" + written +
+                          "'. Continue with: camfrac --restart " + sim.checkpoint_settings.directory);
+      }
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::write_fields(ParticleModel<dim, LA> &particle, const double time)
+  {
+    particle.write_fields(sim.output.directory, restart.field_index, time, restart.xdmf);
+    ++restart.field_index;
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::record(ParticleModel<dim, LA> &particle, const AcceptedStep &step)
+  {
+    const double window = sim.material.maximum_stoichiometry - sim.material.minimum_stoichiometry;
+    HistoryRow   row;
+    row.step      = step;
+    row.soc       = (sim.material.maximum_stoichiometry - step.state.mean_x) / window;
+    row.mechanics = particle.mechanical_summary();
+    row.crack     = particle.crack_summary();
+    history->add(row.format());
+    sim.history_rows.push_back(row);
+
+    const auto &output = sim.output;
+    if (output.write_fields &&
+        (step.ends_protocol_step ||
+         (output.field_output_interval > 0. && step.time - restart.last_field_time >= output.field_output_interval)))
+      {
+        write_fields(particle, step.time);
+        restart.last_field_time = step.time;
+      }
+    progress->update(step.step, step.time,
+                     sim.protocol.remaining_time_estimate(step.cycle, step.protocol_step, row.soc), row.soc,
+                     step.voltage, step.current);
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::finish(const ProtocolRunner &runner, const std::string &coupling_warning)
+  {
+    progress->finish();
+    sim.warning_list = runner.warnings();
+    for (const auto &warning : sim.warning_list)
+      pcout << "camfrac: warning: " << warning << std::endl;
+    if (!coupling_warning.empty())
+      sim.warning_list.push_back(coupling_warning);
+    if (!sim.history_rows.empty())
+      {
+        const auto &last = sim.history_rows.back();
+        pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
+              << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+      }
+  }
+
+  // The data flow of one run (docs/architecture.md "One time step").
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::execute()
+  {
+    create_triangulation();
+    ParticleModel<dim, LA> particle(triangulation, description(), &timer, !restarting);
+    if (restarting)
+      {
+        restart = RestartRecord::read(sim.restart_directory);
+        TimerOutput::Scope scope(timer, "restart: read");
+        particle.load(restart.scalars);
+      }
+    announce(particle);
+
+    history = std::make_unique<HistoryWriter>(sim.output.directory + "/history.csv", HistoryRow::header(),
+                                              sim.communicator, restart.history_rows);
+    if (sim.output.write_fields && !restarting)
+      write_fields(particle, 0.);
+    // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
+    // redirected, so under a launcher the line is opt-in (--progress).
+    const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
+    progress                  = std::make_unique<ProgressLine>(
+      root && !sim.output.quiet && (sim.output.progress || (!under_launcher && isatty(fileno(stdout)))));
+
+    const std::string coupling_warning = polycrystal_coupling_warning();
+    if (!coupling_warning.empty())
+      pcout << "camfrac: warning: " << coupling_warning << std::endl;
+
+    ProtocolRunner runner(particle.electrode_model(), sim.protocol, sim.time_stepping);
+    runner.set_trial_check(particle.trial_check());
+    // Between steps: adapt the mesh, then write a checkpoint if one is due
+    // (interval or signal); a signal then stops the run.
+    open_mesh_log(particle);
+    if (sim.checkpoint_settings.on_signal)
+      install_checkpoint_signal_handlers();
+    runner.set_step_hook([&](const ProtocolRunner::State &state) {
+      adapt(particle, state);
+      checkpoint(particle, state);
+    });
+    const auto observer = [&](const AcceptedStep &step) { record(particle, step); };
+    if (restarting)
+      {
+        pcout << "Restarting from '" << sim.restart_directory << "': step " << restart.runner.accepted_steps
+              << ", t = " << format_duration(restart.runner.time) << std::endl;
+        runner.run(observer, restart.runner);
+      }
+    else
+      runner.run(observer);
+    finish(runner, coupling_warning);
+  }
+
+  template <int dim>
+  void Simulation<dim>::write_run_parameters() const
+  {
+    // Rank 0 writes; every rank learns whether it worked, so none hangs.
+    std::string problem;
+    if (Utilities::MPI::this_mpi_process(communicator) == 0)
+      {
+        std::ofstream run_prm(output.directory + "/run.prm");
+        if (run_prm)
+          prm.print_parameters(run_prm, ParameterHandler::PRM);
+        if (!run_prm)
+          problem = "cannot write '" + output.directory + "/run.prm'";
+      }
+    problem = Utilities::MPI::broadcast(communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
+  }
+
   template <int dim>
   template <typename LA>
   void Simulation<dim>::run_with_backend()
   {
-    const bool         root = Utilities::MPI::this_mpi_process(communicator) == 0;
-    ConditionalOStream pcout(std::cout, root && !output.quiet);
     prepare_output_directory();
-    {
-      // Rank 0 writes; every rank learns whether it worked, so none hangs.
-      std::string problem;
-      if (root)
-        {
-          std::ofstream run_prm(output.directory + "/run.prm");
-          if (run_prm)
-            prm.print_parameters(run_prm, ParameterHandler::PRM);
-          if (!run_prm)
-            problem = "cannot write '" + output.directory + "/run.prm'";
-        }
-      problem = Utilities::MPI::broadcast(communicator, problem, 0);
-      if (!problem.empty())
-        throw InputError(problem);
-    }
-
+    write_run_parameters();
     // Errors are caught inside the timer's scope and rethrown after it:
     // TimerOutput communicates in its destructor, and all ranks fail alike.
     std::exception_ptr failure;
@@ -286,219 +580,20 @@ namespace camfrac
       std::ostringstream timer_text;
       TimerOutput        timer(communicator, timer_text, TimerOutput::never, TimerOutput::wall_times);
       try
-      {
-
-      const bool restarting = !restart_directory.empty();
-      parallel::distributed::Triangulation<dim> triangulation(communicator);
-      if (restarting)
         {
-          // The coarse mesh with its manifolds, then the saved refinement.
-          geometry.create(triangulation, false);
-          try
+          SimulationRun<dim, LA>(*this, timer).execute();
+          timer.print_summary();
+          if (Utilities::MPI::this_mpi_process(communicator) == 0)
             {
-              triangulation.load(restart_directory + "/mesh");
-            }
-          catch (const std::exception &error)
-            {
-              throw InputError("--restart: cannot read the mesh of checkpoint '" + restart_directory +
-                               "': " + one_line_message(error));
+              std::ofstream(output.directory + "/timing.txt") << timer_text.str();
+              if (!output.quiet)
+                std::cout << timer_text.str() << std::flush;
             }
         }
-      else
-        {
-          geometry.create(triangulation);
-          if (fracture_settings.enabled)
-            resolve_length_scale(triangulation, !adaptivity_settings.enabled);
-        }
-      // Imported meshes define their own volume (1C refers to it).
-      typename ParticleModel<dim, LA>::Description description;
-      description.material            = material;
-      description.mechanical_material = mechanical_material;
-      description.transport           = transport_settings;
-      description.mechanics           = mechanics_settings;
-      description.fracture            = fracture_settings;
-      description.adaptivity          = adaptivity_settings;
-      description.material_field      = material_field;
-      description.particle_volume =
-        geometry.mesh_file.empty() ? geometry.nominal_volume<dim>() : GridTools::volume(triangulation);
-      description.cracking_region = [this](const typename Triangulation<dim>::active_cell_iterator &cell) {
-        return in_cracking_region(cell);
-      };
-      description.initial_level = geometry.global_refinements;
-      ParticleModel<dim, LA> particle(triangulation, description, &timer, !restarting);
-      TransportField<dim, LA> &transport = particle.transport();
-
-      // The accepted state, for mesh changes and checkpoints.
-      RestartRecord restart;
-      if (restarting)
-        {
-          restart = RestartRecord::read(restart_directory);
-          TimerOutput::Scope scope(timer, "restart: read");
-          particle.load(restart.scalars);
-        }
-
-      pcout << "camfrac " << version() << ": " << dim << "D particle, R = " << geometry.radius << " m, "
-            << triangulation.n_global_active_cells() << " cells, " << particle.describe_dofs() << ", "
-            << Utilities::MPI::n_mpi_processes(communicator) << " rank(s), "
-            << (backend == Backend::petsc ? "PETSc" : "Trilinos") << ", 1C = " << transport.one_c_current() << " A"
-            << std::endl;
-
-      HistoryWriter history(output.directory + "/history.csv", HistoryRow::header(), communicator,
-                            restart.history_rows);
-      std::array<std::vector<XDMFEntry>, 3> xdmf_entries = restart.xdmf;
-      unsigned int field_index     = restart.field_index;
-      double       last_field_time = restart.last_field_time;
-      const auto   write_all_fields = [&](const double time) {
-        particle.write_fields(output.directory, field_index, time, xdmf_entries);
-        ++field_index;
-      };
-      if (output.write_fields && !restarting)
-        write_all_fields(0.);
-
-      // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is
-      // redirected, so under a launcher the line is opt-in (--progress).
-      const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
-      ProgressLine progress(root && !output.quiet && (output.progress || (!under_launcher && isatty(fileno(stdout)))));
-      const double window = material.maximum_stoichiometry - material.minimum_stoichiometry;
-
-      // Known limit (docs/user-guide.md, "Polycrystals and stress-coupled
-      // diffusion"): said before the run, which it may end.
-      std::string coupling_warning;
-      if (mechanics_settings.enabled && mechanics_settings.stress_coupled_diffusion && material_field &&
-          material_field->microstructure().is_polycrystal() &&
-          material_field->microstructure().distribution == Microstructure<dim>::OrientationDistribution::random &&
-          mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice)
-        {
-          coupling_warning = "stress-coupled diffusion in a randomly oriented polycrystal: the grain-boundary "
-                             "mismatch stresses can make the coupled problem ill-posed at high SOC (see "
-                             "docs/user-guide.md, 'Polycrystals and stress-coupled diffusion'); "
-                             "'Mechanics/Stress-coupled diffusion = false' avoids it";
-          pcout << "camfrac: warning: " << coupling_warning << std::endl;
-        }
-
-      ProtocolRunner runner(particle.electrode_model(), protocol, time_stepping);
-      runner.set_trial_check(particle.trial_check());
-
-      // Between steps: adapt the mesh, then write a checkpoint if one is due
-      // (interval or signal); a signal then stops the run.
-      std::ofstream mesh_log;
-      if (root && particle.adaptivity())
-        {
-          mesh_log.open(output.directory + "/mesh.csv", restarting ? std::ios::app : std::ios::out);
-          if (!restarting)
-            mesh_log << "step,time_s,cells,c_dofs,u_dofs,d_dofs,lithium_correction\n" << std::flush;
-        }
-      if (checkpoint_settings.on_signal)
-        install_checkpoint_signal_handlers();
-      CheckpointTrigger trigger(checkpoint_settings, communicator);
-      CheckpointStore   store(checkpoint_settings.directory, checkpoint_settings.keep, communicator);
-      runner.set_step_hook([&](const ProtocolRunner::State &state) {
-        if (particle.adaptivity() && state.accepted_steps % adaptivity_settings.interval == 0 &&
-            particle.adaptivity()->adapt())
-          {
-            const types::global_dof_index nu = particle.mechanics() ? particle.mechanics()->n_dofs() : 0;
-            const types::global_dof_index nd = particle.phase_field() ? particle.phase_field()->n_dofs() : 0;
-            if (root)
-              mesh_log << state.accepted_steps << ',' << state.time << ',' << triangulation.n_global_active_cells()
-                       << ',' << transport.n_dofs() << ',' << nu << ',' << nd << ','
-                       << particle.state().last_lithium_correction() << '\n' << std::flush;
-          }
-        const CheckpointTrigger::Decision decision = trigger.after_step(state.accepted_steps);
-        if (!decision.write)
-          return;
-        std::string written;
-        {
-          TimerOutput::Scope scope(timer, "checkpoint: write");
-          RestartRecord record;
-          record.runner          = state;
-          record.scalars         = particle.state().scalars();
-          record.field_index     = field_index;
-          record.last_field_time = last_field_time;
-          record.history_rows    = history.rows();
-          record.xdmf            = xdmf_entries;
-          written = store.write(state.accepted_steps, [&](const std::string &directory) {
-            particle.state().prepare_for_serialization();
-            triangulation.save(directory + "/mesh");
-            std::string problem;
-            if (root)
-              try
-                {
-                  record.write(directory, dim, Utilities::MPI::n_mpi_processes(communicator),
-                               output.directory + "/run.prm");
-                }
-              catch (const std::exception &error)
-                {
-                  problem = one_line_message(error);
-                }
-            problem = Utilities::MPI::broadcast(communicator, problem, 0);
-            if (!problem.empty())
-              throw InputError("cannot write a checkpoint: " + problem);
-          });
-          trigger.reset_clock();
-        }
-        if (decision.stop)
-          {
-            progress.finish();
-            throw Interrupted("stopped by signal " + std::to_string(decision.signal) + " (" +
-                              (decision.signal == SIGTERM ? "SIGTERM" : decision.signal == SIGUSR1 ? "SIGUSR1" : "?") +
-                              ") after step " + std::to_string(state.accepted_steps) + ", t = " +
-                              std::to_string(state.time) + " s. Checkpoint written to '" + written +
-                              "'. Continue with: camfrac --restart " + checkpoint_settings.directory);
-          }
-      });
-      const auto observer = [&](const AcceptedStep &step) {
-        HistoryRow row;
-        row.step      = step;
-        row.soc       = (material.maximum_stoichiometry - step.state.mean_x) / window;
-        row.mechanics = particle.mechanical_summary();
-        row.crack     = particle.crack_summary();
-        history.add(row.format());
-        history_rows.push_back(row);
-
-        if (output.write_fields &&
-            (step.ends_protocol_step ||
-             (output.field_output_interval > 0. && step.time - last_field_time >= output.field_output_interval)))
-          {
-            write_all_fields(step.time);
-            last_field_time = step.time;
-          }
-        progress.update(step.step, step.time, protocol.remaining_time_estimate(step.cycle, step.protocol_step, row.soc),
-                        row.soc, step.voltage, step.current);
-      };
-      if (restarting)
-        {
-          pcout << "Restarting from '" << restart_directory << "': step " << restart.runner.accepted_steps
-                << ", t = " << format_duration(restart.runner.time) << std::endl;
-          runner.run(observer, restart.runner);
-        }
-      else
-        runner.run(observer);
-      progress.finish();
-      warning_list = runner.warnings();
-      for (const auto &warning : warning_list)
-        pcout << "camfrac: warning: " << warning << std::endl;
-      if (!coupling_warning.empty())
-        warning_list.push_back(coupling_warning);
-
-      if (!history_rows.empty())
-        {
-          const auto &last = history_rows.back();
-          pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
-                << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
-        }
-
-      timer.print_summary();
-      if (root)
-        {
-          std::ofstream(output.directory + "/timing.txt") << timer_text.str();
-          if (!output.quiet)
-            std::cout << timer_text.str() << std::flush;
-        }
-      }
       catch (...)
-      {
-        failure = std::current_exception();
-      }
+        {
+          failure = std::current_exception();
+        }
     }
     if (failure)
       std::rethrow_exception(failure);

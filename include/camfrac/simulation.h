@@ -23,6 +23,9 @@
 /// camfrac: electro-chemo-mechanics and fracture of battery cathode particles.
 namespace camfrac
 {
+  template <int dim, typename LA>
+  class SimulationRun; // src/simulation.cc
+
   /// Version of the library, "major.minor.patch".
   const char *version();
 
@@ -105,6 +108,9 @@ namespace camfrac
 
     template <typename LA>
     void run_with_backend();
+    void write_run_parameters() const;
+    template <int, typename>
+    friend class SimulationRun;
     void prepare_output_directory() const;
     void parse_microstructure();
     /// Refine the cracking region until h <= ell/2 (@p refine), or only check

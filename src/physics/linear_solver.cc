@@ -194,7 +194,7 @@ namespace camfrac
         else
           {
             // GAMG with the orthonormalised modes as near-null space.
-            Mat M = A.petsc_matrix();
+            Mat M = static_cast<Mat>(A); // MatSetBlockSize does not change the values
             check_petsc(MatSetBlockSize(M, block_size), "MatSetBlockSize");
             std::vector<Vector> modes = near_null_space;
             for (unsigned int m = 0; m < modes.size(); ++m)

@@ -6,6 +6,18 @@
 
 namespace camfrac
 {
+  /// A strain or stress of the dim-dimensional model as a 3 x 3 tensor
+  /// (2D: the in-plane block, the out-of-plane entries 0).
+  template <int dim>
+  dealii::SymmetricTensor<2, 3> embed(const dealii::SymmetricTensor<2, dim> &t)
+  {
+    dealii::SymmetricTensor<2, 3> result;
+    for (unsigned int i = 0; i < dim; ++i)
+      for (unsigned int j = i; j < dim; ++j)
+        result[i][j] = t[i][j];
+    return result;
+  }
+
   /// The stress at one material point and its tangent (sample axes, 3 x 3 also in 2D).
   struct StressResponse
   {

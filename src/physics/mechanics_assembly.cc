@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 the camfrac authors
+//
+// Mechanics: the stiffness, the right-hand side (chemical strain, body force,
+// pressure), the out-of-plane forces of generalized plane strain and the
+// internal-force loop behind reactions and residuals (docs/theory.md §7).
+
+#include <camfrac/io/errors.h>
+#include <camfrac/io/field_output.h>
+#include <camfrac/material/orientation.h>
+#include <camfrac/microstructure/particle_geometry.h>
+#include <camfrac/physics/constitutive_law.h>
+#include <camfrac/physics/mechanics.h>
+
+#include "../instantiation.h"
+
+#include <deal.II/base/qprojector.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_dgq.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
+#include <deal.II/numerics/vector_tools.h>
+
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <type_traits>
+
+namespace camfrac
+{
+  using namespace dealii;
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::assemble_matrix()
+  {
+    stiffness_matrix = 0.;
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_gradients | update_quadrature_points | update_JxW_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    FullMatrix<double>               cell_matrix(n, n);
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<SymmetricTensor<2, 3>>   strain(n), stress_of_shape(n);
+    std::vector<double>                  g;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          degradation_at(cell, quadrature, g);
+          cell_matrix = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const SymmetricTensor<4, 3> tangent =
+                stress_response(local_material(cell, fe_values, q).stiffness, g[q], {}).tangent;
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  strain[i]          = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                  stress_of_shape[i] = tangent * strain[i];
+                }
+              const double JxW = fe_values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int j = 0; j <= i; ++j)
+                  cell_matrix(i, j) += strain[i] * stress_of_shape[j] * JxW;
+            }
+          for (unsigned int i = 0; i < n; ++i)
+            for (unsigned int j = i + 1; j < n; ++j)
+              cell_matrix(i, j) = cell_matrix(j, i);
+          cell->get_dof_indices(dofs);
+          constraints.distribute_local_to_global(cell_matrix, dofs, stiffness_matrix);
+        }
+    stiffness_matrix.compress(VectorOperation::add);
+  }
+
+  // F_i = int eps(phi_i) : C : eps_ch + phi_i . b dV - int_S p phi_i . n dA
+  // (docs/theory.md eq. (M-weak)); with inhomogeneous (Dirichlet)
+  // constraints the cell matrix supplies the lifting.
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::assemble_rhs(const ConcentrationView *c_view, const SymmetricTensor<2, 3> &eigenstrain)
+  {
+    // c_view null: a unit out-of-plane problem (the uniform eigenstrain alone,
+    // no loads, homogeneous constraints).
+    const bool                   unit             = c_view == nullptr;
+    const SymmetricTensor<2, 3> &unit_eigenstrain = eigenstrain;
+    right_hand_side = 0.;
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim> fe_values(mapping, fe, quadrature,
+                            update_values | update_gradients | update_quadrature_points | update_JxW_values);
+    FEFaceValues<dim> fe_face_values(mapping, fe, face_quadrature,
+                                     update_values | update_normal_vectors | update_JxW_values);
+    const auto   &c_fe = unit ? fe : c_view->dof_handler->get_fe();
+    FEValues<dim> c_values_fe(mapping, c_fe, quadrature, update_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    const bool         lifting = supported() && !unit;
+    std::vector<double> g;
+    dealii::Vector<double>           cell_rhs(n);
+    FullMatrix<double>               cell_matrix(n, n);
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<double>              c_values(quadrature.size());
+    std::vector<dealii::Vector<double>> force(quadrature.size(), dealii::Vector<double>(dim));
+    std::vector<SymmetricTensor<2, 3>>  strain(n);
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          if (!unit)
+            {
+              c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                                cell->index(), c_view->dof_handler));
+              c_values_fe.get_function_values(*c_view->values, c_values);
+            }
+          if (body_force && !unit)
+            body_force->vector_value_list(fe_values.get_quadrature_points(), force);
+          degradation_at(cell, quadrature, g);
+          cell_rhs = 0.;
+          cell_matrix = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const LocalMaterial &local = local_material(cell, fe_values, q);
+              // The stress of u = 0 is -g C : eps_ch: its negative is the load.
+              const StressResponse law = stress_response(
+                local.stiffness, g[q], -(unit ? unit_eigenstrain : chemical_strain_at(local, c_values[q])));
+              const SymmetricTensor<4, 3> &C           = law.tangent;
+              const SymmetricTensor<2, 3>  eigenstress = -law.stress;
+              const double                 JxW = fe_values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  strain[i] = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                  double value = strain[i] * eigenstress;
+                  if (body_force && !unit)
+                    for (unsigned int d = 0; d < dim; ++d)
+                      value += fe_values[displacement].value(i, q)[d] * force[q][d];
+                  cell_rhs(i) += value * JxW;
+                }
+              if (lifting)
+                for (unsigned int i = 0; i < n; ++i)
+                  for (unsigned int j = 0; j < n; ++j)
+                    cell_matrix(i, j) += strain[i] * (C * strain[j]) * JxW;
+            }
+          if (settings.external_pressure != 0. && !unit)
+            for (const auto &face : cell->face_iterators())
+              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+                {
+                  fe_face_values.reinit(cell, face);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    for (unsigned int i = 0; i < n; ++i)
+                      cell_rhs(i) -= settings.external_pressure *
+                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
+                                     fe_face_values.JxW(q);
+                }
+          cell->get_dof_indices(dofs);
+          if (lifting)
+            constraints.distribute_local_to_global(cell_rhs, dofs, right_hand_side, cell_matrix);
+          else
+            constraints.distribute_local_to_global(cell_rhs, dofs, right_hand_side);
+        }
+    right_hand_side.compress(VectorOperation::add);
+  }
+
+  template <int dim, typename LA>
+  std::array<double, 3> MechanicsField<dim, LA>::out_of_plane_forces(const Vector                &u,
+                                                                      const SymmetricTensor<2, 3> &extra,
+                                                                      const ConcentrationView     *c) const
+  {
+    const QGauss<dim> quadrature(fe.degree + 1);
+    FEValues<dim>     fe_values(mapping, fe, quadrature, update_gradients | update_quadrature_points | update_JxW_values);
+    std::unique_ptr<FEValues<dim>> c_values_fe;
+    if (c != nullptr)
+      c_values_fe = std::make_unique<FEValues<dim>>(mapping, c->dof_handler->get_fe(), quadrature, update_values);
+    std::vector<Tensor<2, dim>> gradients(quadrature.size());
+    std::vector<double>         c_values(quadrature.size(), 0.), g;
+    std::array<double, 3>       forces = {0., 0., 0.};
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(u, gradients);
+          if (c != nullptr)
+            {
+              c_values_fe->reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                                 cell->index(), c->dof_handler));
+              c_values_fe->get_function_values(*c->values, c_values);
+            }
+          degradation_at(cell, quadrature, g);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const LocalMaterial  &local  = local_material(cell, fe_values, q);
+              SymmetricTensor<2, 3> strain = embed<dim>(symmetrize(gradients[q])) + extra;
+              if (c != nullptr)
+                strain -= chemical_strain_at(local, c_values[q]);
+              const SymmetricTensor<2, 3> stress = stress_response(local.stiffness, g[q], strain).stress;
+              for (unsigned int k = 0; k < 3; ++k)
+                forces[k] += stress * out_of_plane_mode(k) * fe_values.JxW(q);
+            }
+        }
+    for (double &f : forces)
+      f = Utilities::MPI::sum(f, mpi_communicator);
+    return forces;
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::for_each_cell_force(
+    const ConcentrationView                                                                         &c,
+    const std::function<void(const typename DoFHandler<dim>::active_cell_iterator &, const dealii::Vector<double> &,
+                             const dealii::Vector<double> &, const dealii::Vector<double> &)> &consumer) const
+  {
+    // Per cell: internal forces f_i = int eps(phi_i) : sigma dV and the
+    // external ones (body force, pressure) with the last solution.
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim>         fe_values(mapping, fe, quadrature,
+                                    update_values | update_gradients | update_quadrature_points | update_JxW_values);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature,
+                                         update_values | update_normal_vectors | update_JxW_values);
+    FEValues<dim>         c_values_fe(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    const FEValuesExtractors::Vector displacement(0);
+    const unsigned int               n = fe.n_dofs_per_cell();
+    dealii::Vector<double>           internal(n), external(n), chemical(n);
+    std::vector<double>              c_values(quadrature.size());
+    std::vector<MaterialPointState>  states;
+    std::vector<dealii::Vector<double>> force(quadrature.size(), dealii::Vector<double>(dim));
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          c_values_fe.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
+                                                                            cell->index(), c.dof_handler));
+          c_values_fe.get_function_values(*c.values, c_values);
+          evaluate(cell, quadrature, c_values, states);
+          if (body_force)
+            body_force->vector_value_list(fe_values.get_quadrature_points(), force);
+          internal = 0.;
+          external = 0.;
+          chemical = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            for (unsigned int i = 0; i < n; ++i)
+              {
+                const SymmetricTensor<2, 3> strain_i = embed<dim>(fe_values[displacement].symmetric_gradient(i, q));
+                internal(i) += strain_i * states[q].stress * fe_values.JxW(q);
+                chemical(i) += strain_i * states[q].chemical_stress * fe_values.JxW(q);
+                if (body_force)
+                  for (unsigned int d = 0; d < dim; ++d)
+                    external(i) += fe_values[displacement].value(i, q)[d] * force[q][d] * fe_values.JxW(q);
+              }
+          if (settings.external_pressure != 0.)
+            for (const auto &face : cell->face_iterators())
+              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+                {
+                  fe_face_values.reinit(cell, face);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    for (unsigned int i = 0; i < n; ++i)
+                      external(i) -= settings.external_pressure *
+                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
+                                     fe_face_values.JxW(q);
+                }
+          consumer(cell, internal, external, chemical);
+        }
+  }
+
+  template <int dim, typename LA>
+  Tensor<1, dim> MechanicsField<dim, LA>::boundary_reaction(const types::boundary_id id,
+                                                           const ConcentrationView &c) const
+  {
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<bool>                    on_boundary(n);
+    Tensor<1, dim>                       reaction;
+    for_each_cell_force(c, [&](const auto &cell, const dealii::Vector<double> &internal,
+                               const dealii::Vector<double> &external, const dealii::Vector<double> &) {
+      std::fill(on_boundary.begin(), on_boundary.end(), false);
+      for (const unsigned int f : cell->face_indices())
+        if (cell->face(f)->at_boundary() && cell->face(f)->boundary_id() == id)
+          for (unsigned int i = 0; i < n; ++i)
+            if (fe.has_support_on_face(i, f))
+              on_boundary[i] = true;
+      for (unsigned int i = 0; i < n; ++i)
+        if (on_boundary[i])
+          reaction[fe.system_to_component_index(i).first] += internal(i) - external(i);
+    });
+    for (unsigned int d = 0; d < dim; ++d)
+      reaction[d] = Utilities::MPI::sum(reaction[d], mpi_communicator);
+    return reaction;
+  }
+
+  template <int dim, typename LA>
+  double MechanicsField<dim, LA>::relative_residual(const ConcentrationView &c) const
+  {
+    Vector residual(locally_owned_dofs, mpi_communicator);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    dealii::Vector<double>               r(n);
+    double                               scale = 0.;
+    for_each_cell_force(c, [&](const auto &cell, const dealii::Vector<double> &internal,
+                               const dealii::Vector<double> &external, const dealii::Vector<double> &chemical) {
+      r = internal;
+      r -= external;
+      // Scale: the cell-wise internal, external and chemical-strain loads (a
+      // stress-free body under a compatible chemical strain has a nonzero scale).
+      scale += internal.norm_sqr() + external.norm_sqr() + chemical.norm_sqr();
+      cell->get_dof_indices(dofs);
+      constraints.distribute_local_to_global(r, dofs, residual);
+    });
+    residual.compress(VectorOperation::add);
+    scale = std::sqrt(Utilities::MPI::sum(scale, mpi_communicator));
+    const double norm = residual.l2_norm();
+    return scale > 0. ? norm / scale : norm;
+  }
+
+
+  CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(MechanicsField);
+} // namespace camfrac
