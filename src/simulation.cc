@@ -283,7 +283,7 @@ namespace camfrac
     typename ParticleModel<dim, LA>::Description description() const;
     void announce(ParticleModel<dim, LA> &particle) const;
     std::string polycrystal_coupling_warning() const;
-    void open_mesh_log(const ParticleModel<dim, LA> &particle);
+    void open_mesh_log(ParticleModel<dim, LA> &particle);
     void adapt(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
     /// Write a checkpoint if one is due; stop the run (Interrupted) on a signal.
     void checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
@@ -381,7 +381,7 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void SimulationRun<dim, LA>::open_mesh_log(const ParticleModel<dim, LA> &particle)
+  void SimulationRun<dim, LA>::open_mesh_log(ParticleModel<dim, LA> &particle)
   {
     if (!root || !particle.adaptivity())
       return;

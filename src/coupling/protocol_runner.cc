@@ -8,6 +8,7 @@
 #include <camfrac/io/errors.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -128,62 +129,160 @@ namespace camfrac
     step_hook(state);
   }
 
+  namespace
+  {
+    /// What a protocol step controls and where it ends.
+    struct StepTarget
+    {
+      Control control;
+      /// Signed distance to the cut-off: > 0 means the cut-off has been passed.
+      std::function<double(const StepResult &)> beyond_cutoff;
+      double                                    cutoff_tolerance = 0.;
+    };
+
+    StepTarget step_target(const ProtocolStep &step, ElectrodeModel &model, const TimeSteppingSettings &settings,
+                           const bool resuming, const std::string &where)
+    {
+      const double one_c = model.one_c_current();
+      StepTarget   target;
+      switch (step.kind)
+        {
+          case ProtocolStep::Kind::charge:
+          case ProtocolStep::Kind::discharge:
+            {
+              const double sign = step.kind == ProtocolStep::Kind::charge ? 1. : -1.;
+              target.control    = {Control::Mode::current, sign * step.current.amperes(one_c)};
+              if (!std::isnan(step.voltage))
+                {
+                  // Impossible: the open-circuit voltage is already beyond the cut-off.
+                  const double ocv = model.open_circuit_voltage();
+                  if (!resuming && sign * (ocv - step.voltage) >= 0.)
+                    throw InputError(where + " cannot run: its cut-off " + std::to_string(step.voltage) +
+                                     " V is already passed at its start (open-circuit voltage " +
+                                     std::to_string(ocv) + " V)");
+                  const double cut        = step.voltage;
+                  target.beyond_cutoff    = [sign, cut](const StepResult &r) { return sign * (r.voltage - cut); };
+                  target.cutoff_tolerance = settings.voltage_cutoff_tolerance;
+                }
+              break;
+            }
+          case ProtocolStep::Kind::hold:
+            {
+              target.control = {Control::Mode::voltage, step.voltage};
+              if (step.has_current_limit)
+                {
+                  const double limit   = step.current.amperes(one_c);
+                  target.beyond_cutoff = [limit](const StepResult &r) { return (limit - std::abs(r.current)) / limit; };
+                  target.cutoff_tolerance = settings.current_cutoff_tolerance;
+                }
+              break;
+            }
+          case ProtocolStep::Kind::rest:
+            target.control = {Control::Mode::current, 0.};
+            break;
+        }
+      return target;
+    }
+
+    /// The verdict on a converged or failed trial step.
+    struct Verdict
+    {
+      bool   reject        = false;
+      bool   landed        = false; ///< within the cut-off's tolerance band
+      bool   passed_cutoff = false;
+      double next_dt       = 0.;    ///< the step to try next after a rejection
+    };
+
+    Verdict judge(const StepResult &result, const double trial_dt, const StepTarget &target,
+                  const double previous_distance, const TimeSteppingSettings &settings)
+    {
+      Verdict verdict;
+      verdict.reject  = !result.converged;
+      verdict.next_dt = trial_dt * settings.cut_back_factor;
+      if (!verdict.reject && result.max_change_x > 2. * settings.maximum_change_of_x)
+        {
+          verdict.reject  = true;
+          verdict.next_dt = trial_dt * std::max(0.1, 0.9 * settings.maximum_change_of_x / result.max_change_x);
+        }
+      if (verdict.reject || !target.beyond_cutoff)
+        return verdict;
+      const double distance = target.beyond_cutoff(result);
+      if (!std::isfinite(distance))
+        verdict.reject = true; // e.g. U(x) undefined at the reached state: a failed step
+      else if (distance > 0.)
+        {
+          // Passed the cut-off: retry with a secant estimate that aims at the
+          // middle of the tolerance band, on the safe side.
+          verdict.passed_cutoff = true;
+          verdict.reject        = true;
+          if (!std::isnan(previous_distance) && previous_distance < 0.)
+            {
+              const double goal   = -0.5 * target.cutoff_tolerance;
+              const double factor = (goal - previous_distance) / (distance - previous_distance);
+              verdict.next_dt     = trial_dt * std::clamp(factor, 0.05, 0.9);
+            }
+          else
+            verdict.next_dt = trial_dt * 0.5;
+        }
+      else if (distance >= -target.cutoff_tolerance)
+        verdict.landed = true;
+      return verdict;
+    }
+  } // namespace
+
+  void ProtocolRunner::fail_at_minimum_time_step(const std::string &where, const bool staggered_failure) const
+  {
+    if (staggered_failure)
+      throw SolverFailure(where + ": the staggered fracture iteration did not converge at the minimum "
+                          "time step " + std::to_string(settings.minimum_time_step) + " s, at t = " +
+                          std::to_string(current_time) + " s (a crack running unstably). Raise "
+                          "'Fracture/Maximum staggered iterations' or loosen 'Fracture/Staggered "
+                          "tolerance'.");
+    throw SolverFailure(where + ": Newton did not converge at the minimum time step " +
+                        std::to_string(settings.minimum_time_step) + " s, at t = " + std::to_string(current_time) +
+                        " s (last voltage " + std::to_string(last_voltage) +
+                        " V). Check the cut-offs against the material's voltage window, or lower "
+                        "'Time stepping/Minimum time step'.");
+  }
+
+  AcceptedStep ProtocolRunner::accept_step(const StepResult &result, const double dt, const unsigned int index,
+                                           const unsigned int cycle, const bool ends_protocol_step)
+  {
+    model.accept();
+    current_time += dt;
+    ++accepted_steps;
+    last_voltage = result.voltage;
+    AcceptedStep report;
+    report.step                = accepted_steps;
+    report.time                = current_time;
+    report.dt                  = dt;
+    report.voltage             = result.voltage;
+    report.current             = result.current;
+    report.state               = model.summary();
+    report.newton_iterations   = result.newton_iterations;
+    report.linear_iterations   = result.linear_iterations;
+    report.coupling_iterations = result.coupling_iterations;
+    report.protocol_step       = index;
+    report.cycle               = cycle;
+    report.ends_protocol_step  = ends_protocol_step;
+    return report;
+  }
+
   void ProtocolRunner::run_step(const ProtocolStep &step,
                                 const unsigned int  index,
                                 const unsigned int  cycle,
                                 const Observer     &observer,
                                 const State        *resume)
   {
-    const bool resuming = resume != nullptr && resume->elapsed > 0.;
-    const std::string where = "protocol step " + std::to_string(index) + " ('" + step.text + "') of cycle " +
+    const bool        resuming = resume != nullptr && resume->elapsed > 0.;
+    const std::string where    = "protocol step " + std::to_string(index) + " ('" + step.text + "') of cycle " +
                               std::to_string(cycle);
-    const double one_c = model.one_c_current();
+    const StepTarget target = step_target(step, model, settings, resuming, where);
 
-    Control control;
-    // Signed distance to the cut-off: > 0 means the cut-off has been passed.
-    std::function<double(const StepResult &)> beyond_cutoff;
-    double                                    cutoff_tolerance = 0.;
-    switch (step.kind)
-      {
-        case ProtocolStep::Kind::charge:
-        case ProtocolStep::Kind::discharge:
-          {
-            const double sign = step.kind == ProtocolStep::Kind::charge ? 1. : -1.;
-            control           = {Control::Mode::current, sign * step.current.amperes(one_c)};
-            if (!std::isnan(step.voltage))
-              {
-                // Impossible: the open-circuit voltage is already beyond the cut-off.
-                const double ocv = model.open_circuit_voltage();
-                if (!resuming && sign * (ocv - step.voltage) >= 0.)
-                  throw InputError(where + " cannot run: its cut-off " + std::to_string(step.voltage) +
-                                   " V is already passed at its start (open-circuit voltage " + std::to_string(ocv) +
-                                   " V)");
-                const double cut = step.voltage;
-                beyond_cutoff    = [sign, cut](const StepResult &r) { return sign * (r.voltage - cut); };
-                cutoff_tolerance = settings.voltage_cutoff_tolerance;
-              }
-            break;
-          }
-        case ProtocolStep::Kind::hold:
-          {
-            control = {Control::Mode::voltage, step.voltage};
-            if (step.has_current_limit)
-              {
-                const double limit = step.current.amperes(one_c);
-                beyond_cutoff      = [limit](const StepResult &r) { return (limit - std::abs(r.current)) / limit; };
-                cutoff_tolerance   = settings.current_cutoff_tolerance;
-              }
-            break;
-          }
-        case ProtocolStep::Kind::rest:
-          control = {Control::Mode::current, 0.};
-          break;
-      }
-
-    double       elapsed = 0.;
-    double       dt      = settings.initial_time_step;
+    double elapsed = 0.;
+    double dt      = settings.initial_time_step;
     // Previous accepted value of beyond_cutoff, for secant landing.
-    double       previous_distance = std::numeric_limits<double>::quiet_NaN();
+    double previous_distance = std::numeric_limits<double>::quiet_NaN();
     if (resuming)
       {
         elapsed           = resume->elapsed;
@@ -192,7 +291,7 @@ namespace camfrac
       }
     while (true)
       {
-        const double remaining = step.duration - elapsed;
+        const double remaining    = step.duration - elapsed;
         bool         ends_by_time = false;
         double       trial_dt     = std::min(dt, settings.maximum_time_step);
         if (trial_dt >= remaining * (1. - 1e-12))
@@ -201,50 +300,16 @@ namespace camfrac
             ends_by_time = true;
           }
 
-        const StepResult result = advance_checked(trial_dt, control);
-        bool             reject = !result.converged;
-        const bool       staggered_failure = reject && result.staggered_failure;
-        double           next_dt = trial_dt * settings.cut_back_factor;
-        bool             landed  = false;
-        bool             passed_cutoff = false;
-
-        if (!reject && result.max_change_x > 2. * settings.maximum_change_of_x)
-          {
-            reject  = true;
-            next_dt = trial_dt * std::max(0.1, 0.9 * settings.maximum_change_of_x / result.max_change_x);
-          }
-        if (!reject && beyond_cutoff)
-          {
-            const double distance = beyond_cutoff(result);
-            if (!std::isfinite(distance))
-              reject = true; // e.g. U(x) undefined at the reached state: a failed step
-            else if (distance > 0.)
-              {
-                passed_cutoff = true;
-                // Passed the cut-off: retry with a secant estimate that aims at
-                // the middle of the tolerance band, on the safe side.
-                reject = true;
-                if (!std::isnan(previous_distance) && previous_distance < 0.)
-                  {
-                    const double target = -0.5 * cutoff_tolerance;
-                    const double factor = (target - previous_distance) / (distance - previous_distance);
-                    next_dt             = trial_dt * std::clamp(factor, 0.05, 0.9);
-                  }
-                else
-                  next_dt = trial_dt * 0.5;
-              }
-            else if (distance >= -cutoff_tolerance)
-              landed = true;
-          }
-
-        if (reject)
+        const StepResult result  = advance_checked(trial_dt, target.control);
+        Verdict          verdict = judge(result, trial_dt, target, previous_distance, settings);
+        if (verdict.reject)
           {
             // Try the minimum step itself before giving up.
-            if (next_dt < settings.minimum_time_step && trial_dt > settings.minimum_time_step * (1. + 1e-12))
-              next_dt = settings.minimum_time_step;
-            if (next_dt < settings.minimum_time_step)
+            if (verdict.next_dt < settings.minimum_time_step && trial_dt > settings.minimum_time_step * (1. + 1e-12))
+              verdict.next_dt = settings.minimum_time_step;
+            if (verdict.next_dt < settings.minimum_time_step)
               {
-                if (passed_cutoff)
+                if (verdict.passed_cutoff)
                   {
                     // The cut-off is passed within the smallest admissible step
                     // (e.g. by the ohmic jump at the start of a step): end the
@@ -252,40 +317,14 @@ namespace camfrac
                     warning_list.push_back(where + ": cut-off passed within the minimum time step; step ended");
                     return;
                   }
-                if (staggered_failure)
-                  throw SolverFailure(where + ": the staggered fracture iteration did not converge at the minimum "
-                                      "time step " + std::to_string(settings.minimum_time_step) + " s, at t = " +
-                                      std::to_string(current_time) + " s (a crack running unstably). Raise "
-                                      "'Fracture/Maximum staggered iterations' or loosen 'Fracture/Staggered "
-                                      "tolerance'.");
-                throw SolverFailure(where + ": Newton did not converge at the minimum time step " +
-                                    std::to_string(settings.minimum_time_step) + " s, at t = " +
-                                    std::to_string(current_time) + " s (last voltage " + std::to_string(last_voltage) +
-                                    " V). Check the cut-offs against the material's voltage window, or lower "
-                                    "'Time stepping/Minimum time step'.");
+                fail_at_minimum_time_step(where, !result.converged && result.staggered_failure);
               }
-            dt = next_dt;
+            dt = verdict.next_dt;
             continue;
           }
 
-        model.accept();
         elapsed += trial_dt;
-        current_time += trial_dt;
-        ++accepted_steps;
-        last_voltage = result.voltage;
-        AcceptedStep report;
-        report.step               = accepted_steps;
-        report.time               = current_time;
-        report.dt                 = trial_dt;
-        report.voltage            = result.voltage;
-        report.current            = result.current;
-        report.state              = model.summary();
-        report.newton_iterations  = result.newton_iterations;
-        report.linear_iterations  = result.linear_iterations;
-        report.coupling_iterations = result.coupling_iterations;
-        report.protocol_step      = index;
-        report.cycle              = cycle;
-        report.ends_protocol_step = landed || ends_by_time;
+        const AcceptedStep report = accept_step(result, trial_dt, index, cycle, verdict.landed || ends_by_time);
         observer(report);
         if (report.ends_protocol_step)
           {
@@ -293,8 +332,8 @@ namespace camfrac
             return;
           }
 
-        if (beyond_cutoff)
-          previous_distance = beyond_cutoff(result);
+        if (target.beyond_cutoff)
+          previous_distance = target.beyond_cutoff(result);
         // Grow after quick convergence; respect the change-of-x limit.
         double factor = result.newton_iterations <= settings.fast_newton_iterations ? settings.growth_factor : 1.;
         if (result.max_change_x > 0.)

@@ -120,5 +120,10 @@ namespace camfrac
     void run_step(const ProtocolStep &step, unsigned int index, unsigned int cycle, const Observer &observer,
                   const State *resume);
     void call_hook(unsigned int cycle, unsigned int index, double elapsed, double dt, double previous_distance);
+    /// Accept the converged trial of @p dt and report it.
+    AcceptedStep accept_step(const StepResult &result, double dt, unsigned int index, unsigned int cycle,
+                             bool ends_protocol_step);
+    /// The solver error of a step that failed at the minimum time step.
+    [[noreturn]] void fail_at_minimum_time_step(const std::string &where, bool staggered_failure) const;
   };
 } // namespace camfrac
