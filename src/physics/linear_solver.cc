@@ -252,7 +252,11 @@ namespace camfrac
     if (settings.direct())
       return direct(A, x, b, rhs_norm);
 
-    update_preconditioner(A);
+    // The field decides when the reuse policy is consulted
+    // (update_preconditioner): the transport Jacobian once per Newton
+    // iteration, for both of its solves. Only a missing AMG is built here.
+    if (reuse.number_of_builds() == 0)
+      build(A);
     const bool   reused     = reuse.reusing();
     unsigned int iterations = 0;
     try

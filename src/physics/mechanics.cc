@@ -477,6 +477,7 @@ namespace camfrac
   {
     try
       {
+        linear_solver->update_preconditioner(stiffness_matrix); // a no-op unless the matrix changed
         return linear_solver->solve(stiffness_matrix, x, rhs);
       }
     catch (const LinearSolverFailure &failure)

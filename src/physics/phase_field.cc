@@ -423,6 +423,7 @@ namespace camfrac
   {
     try
       {
+        linear_solver->update_preconditioner(system_matrix);
         return linear_solver->solve(system_matrix, x, system_rhs);
       }
     catch (const LinearSolverFailure &failure)

@@ -161,14 +161,12 @@ TEST(ParameterFile, ErrorsNameTheFileAndTheEntry)
 namespace
 {
   // Transport/Linear tolerance etc. now live in Transport/Linear solver.
-  dealii::ParameterHandler transport_parameters()
+  void declare_transport(dealii::ParameterHandler &prm)
   {
-    dealii::ParameterHandler prm;
     prm.enter_subsection("Transport");
     prm.declare_entry("Newton tolerance", "1e-9", dealii::Patterns::Double(0.), "[-]");
     LinearSolverSettings::declare_parameters(prm, LinearSolverSettings(), "GMRES");
     prm.leave_subsection();
-    return prm;
   }
 } // namespace
 
@@ -200,7 +198,8 @@ TEST(ParameterFile, MovedEntriesAreRewrittenIntoTheirSubsection)
   const fs::path dir = scratch("moved");
   std::ofstream(dir / "old.prm") << "subsection Transport\n  set Linear solver = direct\n"
                                     "  set Maximum linear iterations = 77\n  set Reuse preconditioner = false\nend\n";
-  auto prm = transport_parameters();
+  dealii::ParameterHandler prm;
+  declare_transport(prm);
   parse_parameter_input(prm, (dir / "old.prm").string(), moved);
   prm.enter_subsection("Transport");
   LinearSolverSettings settings;
@@ -213,7 +212,8 @@ TEST(ParameterFile, MovedEntriesAreRewrittenIntoTheirSubsection)
   // An error in a rewritten file names the file and its own line number.
   std::ofstream(dir / "bad.prm") << "subsection Transport\n  set Linear tolerance = 1e-12\n"
                                     "  set Newton tolerance = fast\nend\n";
-  auto prm2 = transport_parameters();
+  dealii::ParameterHandler prm2;
+  declare_transport(prm2);
   try
     {
       parse_parameter_input(prm2, (dir / "bad.prm").string(), moved);
