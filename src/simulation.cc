@@ -416,7 +416,7 @@ namespace camfrac
       TimerOutput::Scope scope(timer, "checkpoint: write");
       RestartRecord record = restart; // field index, last field time and XDMF entries as they are now
       record.runner        = state;
-      record.scalars       = particle.state().scalars();
+      record.scalars       = particle.scalars();
       record.history_rows  = history->rows();
       written              = store.write(state.accepted_steps, [&](const std::string &directory) {
         particle.state().prepare_for_serialization();

@@ -72,144 +72,199 @@ namespace camfrac
   // -------------------------------------------------------------- ModelState
   namespace
   {
-    // QGauss(2) on [0, 1]: points g0, g1 per direction, x fastest.
-    const double gauss_lo = 0.5 - 0.5 / std::sqrt(3.);
-    const double gauss_hi = 0.5 + 0.5 / std::sqrt(3.);
-
-    // The tensor-product linear interpolant through the 2^dim Gauss values,
-    // at the reference point x.
-    template <int dim>
-    double interpolate_gauss(const std::array<double, 8> &values, const std::array<double, 3> &x)
+    // The 1D Gauss points of QGauss(n) on [0, 1], ascending.
+    std::vector<double> gauss_points(const unsigned int n)
     {
-      double result = 0.;
-      for (unsigned int q = 0; q < (1u << dim); ++q)
+      const QGauss<1>     rule(n);
+      std::vector<double> points(n);
+      for (unsigned int k = 0; k < n; ++k)
+        points[k] = rule.point(k)[0];
+      return points;
+    }
+
+    // The tensor-product Lagrange interpolant through the n^dim Gauss values
+    // (x fastest, as QGauss<dim> numbers them), at the reference point x.
+    template <int dim>
+    double interpolate_gauss(const std::vector<double> &values, const std::vector<double> &g,
+                             const std::array<double, 3> &x)
+    {
+      const unsigned int n = g.size();
+      // 1D Lagrange weights per direction.
+      std::array<std::vector<double>, 3> weights;
+      for (unsigned int d = 0; d < dim; ++d)
         {
-          double weight = 1.;
-          for (unsigned int d = 0; d < dim; ++d)
-            {
-              const bool hi = (q >> d) & 1u;
-              weight *= hi ? (x[d] - gauss_lo) / (gauss_hi - gauss_lo) : (gauss_hi - x[d]) / (gauss_hi - gauss_lo);
-            }
+          weights[d].assign(n, 1.);
+          for (unsigned int k = 0; k < n; ++k)
+            for (unsigned int m = 0; m < n; ++m)
+              if (m != k)
+                weights[d][k] *= (x[d] - g[m]) / (g[k] - g[m]);
+        }
+      double result = 0.;
+      for (unsigned int q = 0; q < values.size(); ++q)
+        {
+          double       weight = 1.;
+          unsigned int index  = q;
+          for (unsigned int d = 0; d < dim; ++d, index /= n)
+            weight *= weights[d][index % n];
           result += weight * values[q];
         }
       return result;
     }
+
+    // The reference coordinates of point q of an n^dim Gauss rule.
+    template <int dim>
+    std::array<double, 3> gauss_point(const unsigned int q, const std::vector<double> &g)
+    {
+      std::array<double, 3> x{{0., 0., 0.}};
+      unsigned int          index = q;
+      for (unsigned int d = 0; d < dim; ++d, index /= g.size())
+        x[d] = g[index % g.size()];
+      return x;
+    }
   } // namespace
 
   template <int dim, typename LA>
-  std::vector<typename ModelState<dim, LA>::CellHistory> ModelState<dim, LA>::refine_history(const CellHistory &parent)
+  std::vector<std::vector<double>> ModelState<dim, LA>::refine_point_values(const std::vector<double> &parent,
+                                                                            const unsigned int         n)
   {
     // Children's Gauss points lie partly outside the parent's: the
-    // (multi)linear interpolant extrapolates there, exact for a linear H,
-    // and is kept >= 0 (H is an energy density).
-    const unsigned int       n = 1u << dim;
-    std::vector<CellHistory> children(n);
-    for (unsigned int c = 0; c < n; ++c)
-      {
-        children[c].fill(0.);
-        for (unsigned int q = 0; q < n; ++q)
-          {
-            std::array<double, 3> x{{0., 0., 0.}};
-            for (unsigned int d = 0; d < dim; ++d)
-              x[d] = 0.5 * (((c >> d) & 1u) + (((q >> d) & 1u) ? gauss_hi : gauss_lo));
-            children[c][q] = std::max(interpolate_gauss<dim>(parent, x), 0.);
-          }
-      }
+    // interpolant extrapolates there, exact for polynomials of degree n - 1
+    // per direction, and is kept >= 0 (H is an energy density).
+    const std::vector<double>        g = gauss_points(n);
+    std::vector<std::vector<double>> children(1u << dim, std::vector<double>(parent.size(), 0.));
+    for (unsigned int c = 0; c < children.size(); ++c)
+      for (unsigned int q = 0; q < parent.size(); ++q)
+        {
+          std::array<double, 3> x = gauss_point<dim>(q, g);
+          for (unsigned int d = 0; d < dim; ++d)
+            x[d] = 0.5 * (((c >> d) & 1u) + x[d]);
+          children[c][q] = std::max(interpolate_gauss<dim>(parent, g, x), 0.);
+        }
     return children;
   }
 
   template <int dim, typename LA>
-  typename ModelState<dim, LA>::CellHistory ModelState<dim, LA>::coarsen_history(const std::vector<CellHistory> &children)
+  std::vector<double> ModelState<dim, LA>::coarsen_point_values(const std::vector<std::vector<double>> &children,
+                                                                const unsigned int                      n)
   {
-    // Each parent Gauss point lies inside one child: interpolate there.
-    const unsigned int n = 1u << dim;
-    CellHistory        parent;
-    parent.fill(0.);
-    for (unsigned int q = 0; q < n; ++q)
+    // Each parent Gauss point lies inside one child: interpolate there
+    // (a point on a child boundary, odd n, is taken from the upper child).
+    const std::vector<double> g = gauss_points(n);
+    std::vector<double>       parent(children.front().size(), 0.);
+    for (unsigned int q = 0; q < parent.size(); ++q)
       {
+        std::array<double, 3> x     = gauss_point<dim>(q, g);
         unsigned int          child = 0;
-        std::array<double, 3> x{{0., 0., 0.}};
         for (unsigned int d = 0; d < dim; ++d)
           {
-            const bool hi = (q >> d) & 1u;
+            const bool hi = x[d] >= 0.5;
             child |= (hi ? 1u : 0u) << d;
-            x[d] = 2. * (hi ? gauss_hi : gauss_lo) - (hi ? 1. : 0.);
+            x[d] = 2. * x[d] - (hi ? 1. : 0.);
           }
-        parent[q] = std::max(interpolate_gauss<dim>(children[child], x), 0.);
+        parent[q] = std::max(interpolate_gauss<dim>(children[child], g, x), 0.);
       }
     return parent;
   }
 
   template <int dim, typename LA>
-  ModelState<dim, LA>::ModelState(parallel::distributed::Triangulation<dim> &triangulation, const Fields &fields)
+  ModelState<dim, LA>::ModelState(parallel::distributed::Triangulation<dim> &triangulation)
     : triangulation(triangulation)
-    , fields(fields)
-  {
-    AssertThrow(fields.transport != nullptr, ExcMessage("ModelState needs the transport field"));
-  }
+  {}
 
   template <int dim, typename LA>
   ModelState<dim, LA>::~ModelState() = default;
 
   template <int dim, typename LA>
-  typename ModelState<dim, LA>::Scalars ModelState<dim, LA>::scalars() const
+  void ModelState<dim, LA>::add(NodalState state)
   {
-    Scalars s;
-    s.potential = fields.transport->potential();
-    if (fields.fracturing)
-      s.staggered_iterations = fields.fracturing->crack_summary().staggered_iterations;
-    return s;
+    nodal_states.push_back(std::move(state));
+  }
+
+  template <int dim, typename LA>
+  void ModelState<dim, LA>::add(PointState state)
+  {
+    const unsigned int n = std::lround(std::pow(double(state.points_per_cell), 1. / dim));
+    AssertThrow(Utilities::fixed_power<dim>(n) == state.points_per_cell,
+                ExcMessage("point state '" + state.name + "' is not on a tensor-product Gauss rule"));
+    point_states.push_back(std::move(state));
+  }
+
+  template <int dim, typename LA>
+  void ModelState<dim, LA>::add(Lifecycle lifecycle)
+  {
+    lifecycles.push_back(std::move(lifecycle));
+  }
+
+  template <int dim, typename LA>
+  void ModelState<dim, LA>::add(Invariant invariant)
+  {
+    invariants.push_back(std::move(invariant));
+  }
+
+  template <int dim, typename LA>
+  std::vector<std::string> ModelState<dim, LA>::registered() const
+  {
+    std::vector<std::string> names;
+    for (const auto &l : lifecycles)
+      names.push_back("lifecycle " + l.name);
+    for (const auto &v : nodal_states)
+      names.push_back("nodal " + v.name);
+    for (const auto &p : point_states)
+      names.push_back("points " + p.name);
+    for (const auto &i : invariants)
+      names.push_back("invariant " + i.name);
+    return names;
+  }
+
+  template <int dim, typename LA>
+  std::unique_ptr<typename ModelState<dim, LA>::CellTransfer>
+  ModelState<dim, LA>::make_point_transfer(const PointState &state) const
+  {
+    const unsigned int n = std::lround(std::pow(double(state.points_per_cell), 1. / dim));
+    return std::make_unique<CellTransfer>(
+      triangulation, /*transfer_variable_size_data=*/true,
+      [n](const typename Triangulation<dim>::cell_iterator &, const std::vector<double> parent) {
+        return refine_point_values(parent, n);
+      },
+      [n](const typename Triangulation<dim>::cell_iterator &, const std::vector<std::vector<double>> &children) {
+        return coarsen_point_values(children, n);
+      });
   }
 
   template <int dim, typename LA>
   void ModelState<dim, LA>::attach(const bool serialization)
   {
-    saved_scalars  = scalars();
-    lithium_before = fields.transport->summary().lithium_mol;
-
-    transport_vectors = {&fields.transport->concentration()};
-    if (fields.coupled)
-      {
-        transport_vectors.push_back(&fields.coupled->accepted_coupling_potential());
-        transport_vectors.push_back(&fields.coupled->accepted_coupling_stabilisation());
-      }
-    // Either for a mesh change or for Triangulation::save().
+    invariants_before.clear();
+    for (const auto &invariant : invariants)
+      invariants_before.push_back(invariant.measure());
+    // Either for a mesh change or for Triangulation::save(); deal.II numbers
+    // the attached data in this order, which deserialize() repeats.
     const auto attach_to = [serialization](auto &transfer, const auto &data) {
       if (serialization)
         transfer.prepare_for_serialization(data);
       else
         transfer.prepare_for_coarsening_and_refinement(data);
     };
-    transport_transfer = std::make_unique<Transfer>(fields.transport->get_dof_handler());
-    attach_to(*transport_transfer, transport_vectors);
-    // The order of attach() is the order of restore().
-    if (fields.phase_field)
+    nodal_transfers.clear();
+    for (const auto &state : nodal_states)
       {
-        phase_field_transfer = std::make_unique<Transfer>(fields.phase_field->get_dof_handler());
-        attach_to(*phase_field_transfer, fields.phase_field->accepted_damage());
-
-        const unsigned int         n_q     = fields.phase_field->quadrature_formula().size();
-        const std::vector<double> &history = fields.phase_field->accepted_history();
-        history_cells.assign(triangulation.n_active_cells(), CellHistory{});
+        nodal_transfers.push_back(std::make_unique<Transfer>(*state.dof_handler));
+        attach_to(*nodal_transfers.back(), state.accepted());
+      }
+    point_transfers.clear();
+    point_data.assign(point_states.size(), CellValues());
+    for (unsigned int k = 0; k < point_states.size(); ++k)
+      {
+        const PointState          &state  = point_states[k];
+        const std::vector<double> &values = state.accepted();
+        const unsigned int         n_q    = state.points_per_cell;
+        point_data[k].assign(triangulation.n_active_cells(), std::vector<double>(n_q, 0.));
         for (const auto &cell : triangulation.active_cell_iterators())
           if (cell->is_locally_owned())
             for (unsigned int q = 0; q < n_q; ++q)
-              history_cells[cell->active_cell_index()][q] = history[cell->active_cell_index() * n_q + q];
-        history_transfer = std::make_unique<
-          parallel::distributed::CellDataTransfer<dim, dim, std::vector<CellHistory>>>(
-          triangulation, false,
-          [](const typename Triangulation<dim>::cell_iterator &, const CellHistory parent) {
-            return refine_history(parent);
-          },
-          [](const typename Triangulation<dim>::cell_iterator &, const std::vector<CellHistory> &children) {
-            return coarsen_history(children);
-          });
-        attach_to(*history_transfer, history_cells);
-      }
-    if (fields.mechanics)
-      {
-        mechanics_transfer = std::make_unique<Transfer>(fields.mechanics->get_dof_handler());
-        attach_to(*mechanics_transfer, fields.mechanics->accepted_displacement());
+              point_data[k][cell->active_cell_index()][q] = values[cell->active_cell_index() * n_q + q];
+        point_transfers.push_back(make_point_transfer(state));
+        attach_to(*point_transfers.back(), point_data[k]);
       }
   }
 
@@ -234,95 +289,82 @@ namespace camfrac
   template <int dim, typename LA>
   void ModelState<dim, LA>::deserialize()
   {
-    // Fresh transfer objects on the loaded mesh, in the order of attach().
-    transport_transfer = std::make_unique<Transfer>(fields.transport->get_dof_handler());
-    if (fields.mechanics)
-      mechanics_transfer = std::make_unique<Transfer>(fields.mechanics->get_dof_handler());
-    if (fields.phase_field) // (objects only: the data are read in restore()'s order)
-      {
-        phase_field_transfer = std::make_unique<Transfer>(fields.phase_field->get_dof_handler());
-        history_transfer = std::make_unique<
-          parallel::distributed::CellDataTransfer<dim, dim, std::vector<CellHistory>>>(triangulation);
-      }
+    // The DoFs of the loaded mesh first; then fresh transfer objects, read
+    // in the order of attach() (registration order).
+    for (const auto &lifecycle : lifecycles)
+      lifecycle.distribute_dofs();
+    nodal_transfers.clear();
+    for (const auto &state : nodal_states)
+      nodal_transfers.push_back(std::make_unique<Transfer>(*state.dof_handler));
+    point_transfers.clear();
+    for (const auto &state : point_states)
+      point_transfers.push_back(make_point_transfer(state));
     restore(true);
   }
 
   template <int dim, typename LA>
   void ModelState<dim, LA>::restore(const bool serialization)
   {
-    TransportField<dim, LA> &transport = *fields.transport;
-    const MPI_Comm           communicator = transport.get_mpi_communicator();
+    // 1. DoFs, constraints and vectors on the new mesh (already done for a
+    //    deserialization, whose transfer objects need them).
+    if (!serialization)
+      for (const auto &lifecycle : lifecycles)
+        lifecycle.distribute_dofs();
 
-    // 1. Transport: c (and the coupling potentials), phi; int c dV.
-    transport.setup();
-    const IndexSet     c_owned = transport.get_dof_handler().locally_owned_dofs();
-    std::vector<Vector> c_vectors(fields.coupled ? 3 : 1);
-    std::vector<Vector *> c_pointers;
-    for (auto &v : c_vectors)
+    // 2. The data, in any order: nothing is rebuilt yet.
+    for (unsigned int k = 0; k < nodal_states.size(); ++k)
       {
-        v.reinit(c_owned, communicator);
-        c_pointers.push_back(&v);
+        const NodalState   &state   = nodal_states[k];
+        const std::size_t   n       = state.accepted().size();
+        const IndexSet      owned   = state.dof_handler->locally_owned_dofs();
+        const MPI_Comm      comm    = triangulation.get_communicator();
+        std::vector<Vector> vectors(n);
+        std::vector<Vector *> pointers;
+        for (auto &v : vectors)
+          {
+            v.reinit(owned, comm);
+            pointers.push_back(&v);
+          }
+        if (serialization)
+          nodal_transfers[k]->deserialize(pointers);
+        else
+          nodal_transfers[k]->interpolate(pointers);
+        state.restore(vectors);
       }
-    if (serialization)
-      transport_transfer->deserialize(c_pointers);
-    else
-      transport_transfer->interpolate(c_pointers);
-    transport.set_accepted_state(c_vectors[0], saved_scalars.potential);
-    lithium_correction = serialization ? 0. : transport.restore_lithium_inventory(lithium_before);
-
-    // 2. Phase field: d and the history field (before mechanics, whose
-    //    stiffness setup() degrades by this d).
-    if (fields.phase_field)
+    for (unsigned int k = 0; k < point_states.size(); ++k)
       {
-        PhaseField<dim, LA> &phase_field = *fields.phase_field;
-        phase_field.setup();
-        Vector d(phase_field.get_dof_handler().locally_owned_dofs(), communicator);
+        const PointState  &state = point_states[k];
+        const unsigned int n_q   = state.points_per_cell;
+        CellValues         cells(triangulation.n_active_cells(), std::vector<double>(n_q, 0.));
         if (serialization)
-          phase_field_transfer->deserialize(d);
+          point_transfers[k]->deserialize(cells);
         else
-          phase_field_transfer->interpolate(d);
-        history_cells.assign(triangulation.n_active_cells(), CellHistory{});
-        if (serialization)
-          history_transfer->deserialize(history_cells);
-        else
-          history_transfer->unpack(history_cells);
-        const unsigned int  n_q = phase_field.quadrature_formula().size();
-        std::vector<double> history(triangulation.n_active_cells() * n_q, 0.);
+          point_transfers[k]->unpack(cells);
+        std::vector<double> values(triangulation.n_active_cells() * n_q, 0.);
         for (const auto &cell : triangulation.active_cell_iterators())
           if (cell->is_locally_owned())
             for (unsigned int q = 0; q < n_q; ++q)
-              history[cell->active_cell_index() * n_q + q] = history_cells[cell->active_cell_index()][q];
-        phase_field.set_accepted_state(d, history);
+              values[cell->active_cell_index() * n_q + q] = cells[cell->active_cell_index()][q];
+        state.restore(std::move(values));
       }
 
-    // 3. Mechanics: u (the warm start and the accepted state).
-    Vector u;
-    if (fields.mechanics)
-      {
-        if (fields.fracturing)
-          fields.mechanics->set_damage(fields.fracturing->damage_view(), false);
-        fields.mechanics->setup();
-        u.reinit(fields.mechanics->get_dof_handler().locally_owned_dofs(), communicator);
-        if (serialization)
-          mechanics_transfer->deserialize(u);
-        else
-          mechanics_transfer->interpolate(u);
-        fields.mechanics->set_accepted_displacement(u);
-      }
+    // 3. Invariants (a restart restores exactly what was saved).
+    lithium_correction = 0.;
+    if (!serialization)
+      for (unsigned int k = 0; k < invariants.size(); ++k)
+        {
+          const double correction = invariants[k].restore(invariants_before[k]);
+          if (k == 0)
+            lithium_correction = correction;
+        }
 
-    // 4. Coupling: s and L without a new mechanics solve; the damage.
-    if (fields.coupled)
-      {
-        fields.coupled->setup(false);
-        if (fields.fracturing)
-          fields.fracturing->restore(saved_scalars.staggered_iterations);
-        fields.coupled->set_accepted_state(c_vectors[1], c_vectors[2]);
-      }
-    transport_transfer.reset();
-    mechanics_transfer.reset();
-    phase_field_transfer.reset();
-    history_transfer.reset();
-    history_cells.clear();
+    // 4. Operators, from the restored state.
+    for (const auto &lifecycle : lifecycles)
+      lifecycle.rebuild_operators();
+
+    nodal_transfers.clear();
+    point_transfers.clear();
+    point_data.clear();
   }
 
   // ---------------------------------------------------------- MeshAdaptivity

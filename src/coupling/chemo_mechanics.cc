@@ -52,7 +52,7 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void ChemoMechanicalModel<dim, LA>::setup(const bool solve_initial_state)
+  void ChemoMechanicalModel<dim, LA>::distribute_dofs()
   {
     const DoFHandler<dim> &dof_handler = transport.get_dof_handler();
     const MPI_Comm         communicator = transport.get_mpi_communicator();
@@ -68,6 +68,18 @@ namespace camfrac
         projection_constraints.add_line(i);
     projection_constraints.close();
 
+    for (Vector *v : {&potential, &stabilisation, &reference, &accepted_potential, &accepted_stabilisation})
+      v->reinit(owned, relevant, communicator);
+  }
+
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::assemble_mass_matrix()
+  {
+    const DoFHandler<dim> &dof_handler  = transport.get_dof_handler();
+    const MPI_Comm         communicator = transport.get_mpi_communicator();
+    const IndexSet         owned        = dof_handler.locally_owned_dofs();
+    IndexSet               relevant;
+    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
     DynamicSparsityPattern dsp(relevant);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, projection_constraints, false);
     SparsityTools::distribute_sparsity_pattern(dsp, owned, communicator, relevant);
@@ -99,9 +111,13 @@ namespace camfrac
             mass_matrix.set(i, i, 1.);
         mass_matrix.compress(VectorOperation::insert);
       }
+  }
 
-    for (Vector *v : {&potential, &stabilisation, &reference, &accepted_potential, &accepted_stabilisation})
-      v->reinit(owned, relevant, communicator);
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::setup(const bool solve_initial_state)
+  {
+    distribute_dofs();
+    assemble_mass_matrix();
     if (!solve_initial_state)
       return;
 
@@ -114,6 +130,20 @@ namespace camfrac
         accepted_stabilisation = stabilisation;
       }
     accepted_summary = mechanics.summary(concentration_view());
+  }
+
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::register_state(StateRegistry<dim, LA> &registry)
+  {
+    registry.add(typename StateRegistry<dim, LA>::Lifecycle{"stress coupling", [this]() { distribute_dofs(); },
+                                                           [this]() {
+                                                             assemble_mass_matrix();
+                                                             accepted_summary = mechanics.summary(concentration_view());
+                                                           }});
+    registry.add(typename StateRegistry<dim, LA>::NodalState{
+      "s, L", &transport.get_dof_handler(),
+      [this]() { return std::vector<const Vector *>{&accepted_potential, &accepted_stabilisation}; },
+      [this](const std::vector<Vector> &v) { restore_coupling(v[0], v[1]); }});
   }
 
   // s = sigma : d eps_ch/dc and L = f K_s (tr d eps_ch/dc)^2 at the transport
@@ -259,6 +289,13 @@ namespace camfrac
   template <int dim, typename LA>
   void ChemoMechanicalModel<dim, LA>::set_accepted_state(const Vector &s, const Vector &l)
   {
+    restore_coupling(s, l);
+    accepted_summary = mechanics.summary(concentration_view());
+  }
+
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::restore_coupling(const Vector &s, const Vector &l)
+  {
     for (auto [in, out] : {std::pair<const Vector *, Vector *>{&s, &accepted_potential}, {&l, &accepted_stabilisation}})
       {
         Vector owned(transport.get_dof_handler().locally_owned_dofs(), transport.get_mpi_communicator());
@@ -266,9 +303,8 @@ namespace camfrac
         projection_constraints.distribute(owned);
         *out = owned;
       }
-    potential        = accepted_potential;
-    stabilisation    = accepted_stabilisation;
-    accepted_summary = mechanics.summary(concentration_view());
+    potential     = accepted_potential;
+    stabilisation = accepted_stabilisation;
   }
 
   template <int dim, typename LA>

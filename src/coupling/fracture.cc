@@ -73,6 +73,17 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void FracturingModel<dim, LA>::register_state(StateRegistry<dim, LA> &registry)
+  {
+    // d and H belong to the phase field. Before any operator is rebuilt,
+    // mechanics is given the damage view (a restart builds it fresh), so
+    // that its stiffness is assembled degraded by the restored d.
+    registry.add(typename StateRegistry<dim, LA>::Lifecycle{
+      "fracture", [this]() { mechanics.set_damage(damage_view(), false); },
+      [this]() { restore(accepted_crack.staggered_iterations); }});
+  }
+
+  template <int dim, typename LA>
   void FracturingModel<dim, LA>::apply_damage(const bool mechanics_too)
   {
     const FractureSettings &settings = phase_field.get_settings();

@@ -65,10 +65,20 @@ namespace camfrac
             fracturing_model->setup();
           }
       }
-    model_state = std::make_unique<ModelState<dim, LA>>(
-      tria, typename ModelState<dim, LA>::Fields{transport_field.get(), mechanics_field.get(),
-                                                 chemo_mechanics_model.get(), phase_field_ptr.get(),
-                                                 fracturing_model.get()});
+    // Each stateful object registers its own state, in construction
+    // (= dependency) order, which is also the order of their lifecycles.
+    model_state = std::make_unique<ModelState<dim, LA>>(tria);
+    transport_field->register_state(*model_state);
+    if (mechanics_field)
+      {
+        mechanics_field->register_state(*model_state);
+        chemo_mechanics_model->register_state(*model_state);
+      }
+    if (phase_field_ptr)
+      {
+        phase_field_ptr->register_state(*model_state);
+        fracturing_model->register_state(*model_state);
+      }
     if (d.adaptivity.enabled)
       {
         std::function<bool(const Cell &)> region = d.cracking_region;
@@ -86,8 +96,20 @@ namespace camfrac
   template <int dim, typename LA>
   void ParticleModel<dim, LA>::load(const ModelScalars &scalars)
   {
-    model_state->set_scalars(scalars);
     model_state->deserialize();
+    transport_field->set_accepted_potential(scalars.potential);
+    if (fracturing_model)
+      fracturing_model->set_accepted_staggered_iterations(scalars.staggered_iterations);
+  }
+
+  template <int dim, typename LA>
+  ModelScalars ParticleModel<dim, LA>::scalars() const
+  {
+    ModelScalars s;
+    s.potential = transport_field->potential();
+    if (fracturing_model)
+      s.staggered_iterations = fracturing_model->crack_summary().staggered_iterations;
+    return s;
   }
 
   template <int dim, typename LA>

@@ -306,6 +306,13 @@ namespace camfrac
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::setup()
   {
+    distribute_dofs();
+    rebuild_operators();
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::distribute_dofs()
+  {
     std::unique_ptr<TimerOutput::Scope> scope;
     if (timer != nullptr)
       scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
@@ -344,19 +351,35 @@ namespace camfrac
     DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
 
     make_constraints();
-
-    DynamicSparsityPattern dsp(locally_relevant_dofs);
-    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
-    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
-    stiffness_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
     accepted.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
     solution_owned.reinit(locally_owned_dofs, mpi_communicator);
     right_hand_side.reinit(locally_owned_dofs, mpi_communicator);
+  }
 
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::rebuild_operators()
+  {
+    std::unique_ptr<TimerOutput::Scope> scope;
+    if (timer != nullptr)
+      scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: setup");
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
+    stiffness_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     assemble_matrix();
     build_preconditioner();
     compute_unit_response();
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::register_state(StateRegistry<dim, LA> &registry)
+  {
+    registry.add(typename StateRegistry<dim, LA>::Lifecycle{
+      "mechanics", [this]() { distribute_dofs(); }, [this]() { rebuild_operators(); }});
+    registry.add(typename StateRegistry<dim, LA>::NodalState{
+      "u", &dof_handler, [this]() { return std::vector<const Vector *>{&accepted}; },
+      [this](const std::vector<Vector> &v) { set_accepted_displacement(v[0]); }});
   }
 
   // The stiffness does not depend on c: the preconditioner is rebuilt only

@@ -161,6 +161,13 @@ namespace camfrac
   template <int dim, typename LA>
   void PhaseField<dim, LA>::setup()
   {
+    distribute_dofs();
+    rebuild_operators();
+  }
+
+  template <int dim, typename LA>
+  void PhaseField<dim, LA>::distribute_dofs()
+  {
     mapping.initialize(MappingQ<dim>(2), triangulation);
     dof_handler.distribute_dofs(fe);
     locally_owned_dofs = dof_handler.locally_owned_dofs();
@@ -182,10 +189,6 @@ namespace camfrac
       }
     base_constraints.close();
 
-    DynamicSparsityPattern dsp(locally_relevant_dofs);
-    DoFTools::make_sparsity_pattern(dof_handler, dsp, base_constraints, false);
-    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
-    system_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     system_rhs.reinit(locally_owned_dofs, mpi_communicator);
     solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
     accepted.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
@@ -198,6 +201,16 @@ namespace camfrac
     const std::size_t n = triangulation.n_active_cells() * quadrature.size();
     history_accepted.assign(n, 0.);
     history_trial.assign(n, 0.);
+    compute_point_data(); // G_c, A and the band flag per point: cheap, and the crack measure needs them
+  }
+
+  template <int dim, typename LA>
+  void PhaseField<dim, LA>::rebuild_operators()
+  {
+    DynamicSparsityPattern dsp(locally_relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, base_constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
+    system_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
     // AMG for the SPD reaction-diffusion operator (2H + G_c/(c_w ell)) M +
     // G_c ell/c_w K, mass-dominated where H is large; kept between staggered
     // iterations and time steps while it works. CG starts from the given d.
@@ -206,7 +219,23 @@ namespace camfrac
     traits.warm_start                 = true;
     traits.boomeramg_strong_threshold = dim == 3 ? 0.5 : 0.25;
     linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "phase field", timer);
-    compute_point_data();
+  }
+
+  template <int dim, typename LA>
+  void PhaseField<dim, LA>::register_state(StateRegistry<dim, LA> &registry)
+  {
+    registry.add(typename StateRegistry<dim, LA>::Lifecycle{
+      "phase field", [this]() { distribute_dofs(); }, [this]() { rebuild_operators(); }});
+    registry.add(typename StateRegistry<dim, LA>::NodalState{
+      "d", &dof_handler, [this]() { return std::vector<const Vector *>{&accepted}; },
+      [this](const std::vector<Vector> &v) { set_accepted_state(v[0], history_accepted); }});
+    registry.add(typename StateRegistry<dim, LA>::PointState{
+      "history field H", quadrature.size(), [this]() -> const std::vector<double> & { return history_accepted; },
+      [this](std::vector<double> &&history) {
+        AssertThrow(history.size() == history_accepted.size(), ExcMessage("history of the wrong size"));
+        history_accepted = std::move(history);
+        history_trial    = history_accepted;
+      }});
   }
 
   template <int dim, typename LA>

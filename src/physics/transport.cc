@@ -94,7 +94,7 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void TransportField<dim, LA>::setup()
+  void TransportField<dim, LA>::distribute_dofs()
   {
     mapping.initialize(MappingQ<dim>(mapping.get_degree()), triangulation);
     dof_handler.distribute_dofs(fe);
@@ -131,7 +131,29 @@ namespace camfrac
         for (const auto i : inactive_dofs)
           if (!constraints.is_constrained(i))
             constraints.add_line(i);
+      }
+    if (dirichlet_concentration)
+      VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
+                                               Functions::ZeroFunction<dim>(), constraints);
+    constraints.close();
 
+    solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    trial.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+    old_solution_owned.reinit(locally_owned_dofs, mpi_communicator);
+    trial_owned.reinit(locally_owned_dofs, mpi_communicator);
+    residual.reinit(locally_owned_dofs, mpi_communicator);
+    border_column.reinit(locally_owned_dofs, mpi_communicator);
+    border_row.reinit(locally_owned_dofs, mpi_communicator);
+
+    compute_geometry();
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::rebuild_operators()
+  {
+    point_materials.clear();
+    if (material_field)
+      {
         // The local material at every quadrature point, computed once per mesh.
         const QGauss<dim> quadrature(fe.degree + 1);
         FEValues<dim>     fe_values(mapping, fe, quadrature, update_quadrature_points);
@@ -145,25 +167,11 @@ namespace camfrac
                   material_field->point(cell, fe_values.quadrature_point(q));
             }
       }
-    if (dirichlet_concentration)
-      VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
-                                               Functions::ZeroFunction<dim>(), constraints);
-    constraints.close();
-
     DynamicSparsityPattern dsp(locally_relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
     SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
     jacobian.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
 
-    solution.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
-    trial.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
-    old_solution_owned.reinit(locally_owned_dofs, mpi_communicator);
-    trial_owned.reinit(locally_owned_dofs, mpi_communicator);
-    residual.reinit(locally_owned_dofs, mpi_communicator);
-    border_column.reinit(locally_owned_dofs, mpi_communicator);
-    border_row.reinit(locally_owned_dofs, mpi_communicator);
-
-    compute_geometry();
     // AMG for the Jacobian, a scalar, nearly symmetric reaction-diffusion
     // operator (M/dt + K), kept while it works (PreconditionerReuse).
     LinearOperatorTraits traits;
@@ -172,11 +180,31 @@ namespace camfrac
     traits.boomeramg_strong_threshold             = dim == 3 ? 0.5 : 0.25;
     traits.boomeramg_aggressive_coarsening_levels = dim == 3 ? 1 : 0;
     linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "transport", timer);
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::setup()
+  {
+    distribute_dofs();
+    rebuild_operators();
     set_uniform_concentration(settings.initial_stoichiometry * material.maximum_concentration);
     if (dirichlet_concentration)
       set_concentration(*dirichlet_concentration);
     phi       = surface_ocp(settings.initial_stoichiometry);
     trial_phi = phi;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::register_state(StateRegistry<dim, LA> &registry)
+  {
+    registry.add(typename StateRegistry<dim, LA>::Lifecycle{
+      "transport", [this]() { distribute_dofs(); }, [this]() { rebuild_operators(); }});
+    registry.add(typename StateRegistry<dim, LA>::NodalState{
+      "c", &dof_handler, [this]() { return std::vector<const Vector *>{&solution}; },
+      [this](const std::vector<Vector> &v) { set_accepted_state(v[0], phi); }});
+    registry.add(typename StateRegistry<dim, LA>::Invariant{
+      "lithium inventory", [this]() { return summary().lithium_mol; },
+      [this](const double lithium_mol) { return restore_lithium_inventory(lithium_mol); }});
   }
 
   template <int dim, typename LA>

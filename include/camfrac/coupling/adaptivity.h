@@ -7,6 +7,7 @@
 #include <camfrac/coupling/restart_record.h>
 #include <camfrac/physics/mechanics.h>
 #include <camfrac/physics/phase_field.h>
+#include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/transport.h>
 
 #include <deal.II/base/parameter_handler.h>
@@ -16,6 +17,7 @@
 #include <deal.II/distributed/tria.h>
 
 #include <array>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -51,78 +53,82 @@ namespace camfrac
 
   /**
    * The accepted state of a particle model as data attached to the
-   * triangulation, for adaptive refinement and for checkpoints:
-   *  - nodal vectors: c (and the coupling potential s and stabilisation L) on
-   *    the transport DoFs, u on the mechanics DoFs, d on the phase-field DoFs,
-   *    moved by parallel::distributed::SolutionTransfer (interpolation on
-   *    refinement, injection on coarsening);
-   *  - the history field H per quadrature point, moved by CellDataTransfer:
-   *    the multilinear interpolant of a cell's 2^dim Gauss values, evaluated
-   *    at the children's (parent's) Gauss points, exact for H linear in the
-   *    reference coordinates, kept >= 0 (docs/theory.md §12.2);
-   *  - scalars (phi, the staggered iteration count) kept in memory.
-   * After refinement and coarsening int c dV is restored by a uniform shift.
-   * Fields that are null are absent.
+   * triangulation, for adaptive refinement and for checkpoints. It knows no
+   * field: each stateful object registers its state (StateRegistry,
+   * physics/state_registry.h) and ModelState loops over what is registered:
+   *  - nodal vectors (c, s and L, u, d) move by
+   *    parallel::distributed::SolutionTransfer (interpolation on refinement,
+   *    injection on coarsening);
+   *  - quadrature-point values (the history field H) move by
+   *    CellDataTransfer: the tensor-product Lagrange interpolant of a cell's
+   *    n^dim Gauss values, evaluated at the children's (parent's) Gauss
+   *    points, exact for polynomials of degree n - 1 per direction, kept >= 0
+   *    (docs/theory.md §12.2);
+   *  - invariants (int c dV) are measured before and restored after a mesh
+   *    change (not after a restart, which restores exactly what was saved).
+   * After the change: every lifecycle distributes its DoFs, every state is
+   * restored, every invariant restored, then every lifecycle rebuilds its
+   * operators (in registration order; operators read only restored state).
    */
   template <int dim, typename LA>
-  class ModelState
+  class ModelState : public StateRegistry<dim, LA>
   {
   public:
-    using Vector = typename LA::Vector;
-    /// H at the 2^dim Gauss points of QGauss(2) of one cell (8 in 3D).
-    using CellHistory = std::array<double, 8>;
+    using Vector     = typename LA::Vector;
+    using NodalState = typename StateRegistry<dim, LA>::NodalState;
+    using PointState = typename StateRegistry<dim, LA>::PointState;
+    using Lifecycle  = typename StateRegistry<dim, LA>::Lifecycle;
+    using Invariant  = typename StateRegistry<dim, LA>::Invariant;
 
-    struct Fields
-    {
-      TransportField<dim, LA>       *transport   = nullptr;
-      MechanicsField<dim, LA>       *mechanics   = nullptr;
-      ChemoMechanicalModel<dim, LA> *coupled     = nullptr;
-      PhaseField<dim, LA>           *phase_field = nullptr;
-      FracturingModel<dim, LA>      *fracturing  = nullptr;
-    };
+    explicit ModelState(dealii::parallel::distributed::Triangulation<dim> &triangulation);
+    ~ModelState() override;
 
-    ModelState(dealii::parallel::distributed::Triangulation<dim> &triangulation, const Fields &fields);
-    ~ModelState();
+    void add(NodalState state) override;
+    void add(PointState state) override;
+    void add(Lifecycle lifecycle) override;
+    void add(Invariant invariant) override;
 
     /// Attach the accepted state before execute_coarsening_and_refinement().
     void prepare_for_coarsening_and_refinement();
     /// After execute_coarsening_and_refinement(): rebuild the fields on the
-    /// new mesh and restore their state; int c dV is restored.
+    /// new mesh and restore their state; the invariants are restored.
     void interpolate();
     /// Attach the accepted state before Triangulation::save().
     void prepare_for_serialization();
     /// After Triangulation::load(): rebuild the fields and read their state.
-    /// The scalars come from the checkpoint's text file (set_scalars()).
     void deserialize();
 
-    using Scalars = ModelScalars;
-    Scalars scalars() const;
-    void    set_scalars(const Scalars &s) { saved_scalars = s; }
-
-    /// Relative change of int c dV that the last interpolate() corrected.
+    /// Relative change of the first invariant (int c dV) that the last
+    /// interpolate() corrected.
     double last_lithium_correction() const { return lithium_correction; }
+    /// What is registered, in order (for docs and tests).
+    std::vector<std::string> registered() const;
 
-    /// The refinement and coarsening rules of the history field (public for tests):
-    /// values at the children's Gauss points from the parent's, and back.
-    static std::vector<CellHistory> refine_history(const CellHistory &parent);
-    static CellHistory coarsen_history(const std::vector<CellHistory> &children);
+    /// The rules for quadrature-point values of a tensor-product Gauss rule
+    /// with @p n points per direction (public for tests): the values at the
+    /// 2^dim children's points from the parent's, and back.
+    static std::vector<std::vector<double>> refine_point_values(const std::vector<double> &parent, unsigned int n);
+    static std::vector<double> coarsen_point_values(const std::vector<std::vector<double>> &children, unsigned int n);
 
   private:
     dealii::parallel::distributed::Triangulation<dim> &triangulation;
-    Fields                                             fields;
-    Scalars                                            saved_scalars;
-    double                                             lithium_before     = 0.;
+    std::vector<NodalState>                            nodal_states;
+    std::vector<PointState>                            point_states;
+    std::vector<Lifecycle>                             lifecycles;
+    std::vector<Invariant>                             invariants;
+    std::vector<double>                                invariants_before;
     double                                             lithium_correction = 0.;
 
-    using Transfer = dealii::parallel::distributed::SolutionTransfer<dim, Vector>;
-    std::unique_ptr<Transfer> transport_transfer, mechanics_transfer, phase_field_transfer;
-    std::unique_ptr<dealii::parallel::distributed::CellDataTransfer<dim, dim, std::vector<CellHistory>>>
-                             history_transfer;
-    std::vector<CellHistory> history_cells;
-    std::vector<const Vector *> transport_vectors;
+    using Transfer     = dealii::parallel::distributed::SolutionTransfer<dim, Vector>;
+    using CellValues   = std::vector<std::vector<double>>;
+    using CellTransfer = dealii::parallel::distributed::CellDataTransfer<dim, dim, CellValues>;
+    std::vector<std::unique_ptr<Transfer>>     nodal_transfers;
+    std::vector<std::unique_ptr<CellTransfer>> point_transfers;
+    std::vector<CellValues>                    point_data; // per point state, per active cell
 
-    void attach(bool serialization);
-    void restore(bool serialization);
+    std::unique_ptr<CellTransfer> make_point_transfer(const PointState &state) const;
+    void                          attach(bool serialization);
+    void                          restore(bool serialization);
   };
 
   /**

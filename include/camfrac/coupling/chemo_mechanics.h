@@ -49,6 +49,10 @@ namespace camfrac
     /// Build the projection; with @p solve_initial_state also solve mechanics
     /// for the accepted c (false: the state is restored by set_accepted_state()).
     void setup(bool solve_initial_state = true);
+    /// Register s and L (nodal, on the transport DoFs) and the projection's
+    /// two setup halves (ModelState); the mechanical summary is recomputed
+    /// from the restored state.
+    void register_state(StateRegistry<dim, LA> &registry);
     /// Adaptive refinement and restarts: the accepted coupling potential s and
     /// stabilisation L (nodal, on the transport DoFs).
     const Vector &accepted_coupling_potential() const { return accepted_potential; }
@@ -69,6 +73,13 @@ namespace camfrac
     typename MechanicsField<dim, LA>::ConcentrationView concentration_view() const;
 
   private:
+    /// The projection's constraints (s, L vanish outside the particle) and vectors.
+    void distribute_dofs();
+    /// The mass matrix of the L2 projection.
+    void assemble_mass_matrix();
+    /// s and L (owned) as the accepted and current coupling.
+    void restore_coupling(const Vector &potential, const Vector &stabilisation);
+
     TransportField<dim, LA> &transport;
     MechanicsField<dim, LA> &mechanics;
     const MechanicsSettings  settings;

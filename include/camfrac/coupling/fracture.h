@@ -40,6 +40,11 @@ namespace camfrac
     /// damage view (damage_view()): hand d to transport again and recompute
     /// the crack summary.
     void restore(unsigned int staggered_iterations);
+    /// Register the restore above as a lifecycle (ModelState): after a mesh
+    /// change it runs once every field's state and operators are back.
+    void register_state(StateRegistry<dim, LA> &registry);
+    /// The staggered count of the accepted step (restarts: from the checkpoint).
+    void set_accepted_staggered_iterations(const unsigned int n) { accepted_crack.staggered_iterations = n; }
     /// The view of the phase field that mechanics degrades its stiffness with.
     typename MechanicsField<dim, LA>::DamageView damage_view() const;
     double       one_c_current() const override { return chemo_mechanics.one_c_current(); }

@@ -75,6 +75,8 @@ namespace camfrac
 
     /// After Triangulation::load(): rebuild the fields and read the accepted state (restart).
     void load(const ModelScalars &scalars);
+    /// The scalars of the accepted state (phi, staggered count) for a checkpoint.
+    ModelScalars scalars() const;
 
     /// What the protocol driver runs: the outermost coupled model.
     ElectrodeModel &electrode_model();

@@ -6,6 +6,7 @@
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/linear_solver.h>
+#include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -159,8 +160,16 @@ namespace camfrac
     /// @p rebuild false: only record the view (setup() will assemble with it).
     void set_damage(const DamageView &damage, bool rebuild = true);
 
-    /// DoFs, constraints, stiffness matrix and its preconditioner.
+    /// distribute_dofs(), then rebuild_operators().
     void setup();
+    /// Materials, DoFs, the 3-2-1 or Dirichlet constraints, rigid-body modes
+    /// and vectors: what restoring u needs.
+    void distribute_dofs();
+    /// The stiffness matrix (degraded by the damage view), its AMG and the
+    /// unit responses of generalized plane strain.
+    void rebuild_operators();
+    /// Register u and the two setup halves (ModelState).
+    void register_state(StateRegistry<dim, LA> &registry);
 
     /// Solve equilibrium for the concentration @p c; returns CG iterations.
     unsigned int solve(const ConcentrationView &c);

@@ -5,6 +5,7 @@
 #include <camfrac/material/energy_split.h>
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/linear_solver.h>
+#include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/linear_algebra.h>
 #include <camfrac/physics/summaries.h>
 
@@ -127,7 +128,16 @@ namespace camfrac
     /// Where the driving force comes from (mechanics).
     void set_driving_force(DrivingForce force) { driving_force = std::move(force); }
 
+    /// distribute_dofs(), then rebuild_operators().
     void setup();
+    /// DoFs, constraints (with the initial crack), vectors, the history
+    /// field's storage and the toughness, anisotropy and band per point.
+    void distribute_dofs();
+    /// The matrix's sparsity and the linear solver (with a fresh AMG).
+    void rebuild_operators();
+    /// Register d, the history field H (with its quadrature) and the two
+    /// setup halves (ModelState).
+    void register_state(StateRegistry<dim, LA> &registry);
 
     /// Start a new trial step from the accepted state.
     void reset_trial();

@@ -6,6 +6,7 @@
 #include <camfrac/microstructure/material_field.h>
 #include <camfrac/physics/linear_algebra.h>
 #include <camfrac/physics/linear_solver.h>
+#include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/summaries.h>
 
 #include <deal.II/base/data_out_base.h>
@@ -77,8 +78,17 @@ namespace camfrac
                    dealii::TimerOutput                                      *timer = nullptr);
     ~TransportField();
 
-    /// Distribute DoFs, set the uniform initial concentration and phi = U(x_0).
+    /// distribute_dofs(), rebuild_operators(), then the uniform initial
+    /// concentration and phi = U(x_0).
     void setup();
+    /// DoFs, constraints (hanging nodes, cells without Li, Dirichlet),
+    /// vectors, mesh volume and surface: what restoring a state needs. Keeps phi.
+    void distribute_dofs();
+    /// The Jacobian's sparsity, the material per quadrature point and the
+    /// linear solver (with a fresh AMG).
+    void rebuild_operators();
+    /// Register c, the Li inventory and the two setup halves (ModelState).
+    void register_state(StateRegistry<dim, LA> &registry);
 
     /// The 1C current [A]: F c_max V (x_max - x_min) per hour.
     double       one_c_current() const;
@@ -113,6 +123,8 @@ namespace camfrac
      * SolutionTransfer) and the potential @p potential [V].
      */
     void set_accepted_state(const Vector &c, double potential);
+    /// Replace the accepted potential [V] only (restarts: from the checkpoint).
+    void set_accepted_potential(const double potential) { phi = trial_phi = potential; }
     /**
      * After a mesh change: shift c uniformly over the Li-storing DoFs so
      * that int c dV equals @p lithium_mol again (docs/theory.md §12.2).
