@@ -13,14 +13,10 @@
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/full_matrix.h>
-#include <deal.II/lac/petsc_precondition.h>
-#include <deal.II/lac/petsc_solver.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
-#include <deal.II/lac/trilinos_precondition.h>
-#include <deal.II/lac/trilinos_solver.h>
 
 #include <iostream>
+#include <limits>
 #include <type_traits>
 
 namespace camfrac
@@ -36,7 +32,18 @@ namespace camfrac
     , mechanics(mechanics)
     , settings(settings)
     , timer(timer)
-  {}
+  {
+    // The consistent mass matrix is well conditioned: CG with point Jacobi
+    // to 1e-13 relative; it changes only with the mesh.
+    LinearSolverSettings solver_settings;
+    solver_settings.tolerance          = 1e-13;
+    solver_settings.maximum_iterations = 500;
+    LinearOperatorTraits traits;
+    traits.preconditioner = LinearOperatorTraits::Preconditioner::jacobi;
+    traits.reuse_growth   = std::numeric_limits<double>::infinity();
+    projection_solver     = std::make_unique<LinearSolver<LA>>(transport.get_mpi_communicator(), solver_settings, traits,
+                                                           "coupling projection", nullptr);
+  }
 
   template <int dim, typename LA>
   ChemoMechanicalModel<dim, LA>::~ChemoMechanicalModel()
@@ -55,12 +62,10 @@ namespace camfrac
   void ChemoMechanicalModel<dim, LA>::distribute_dofs()
   {
     const DoFHandler<dim> &dof_handler = transport.get_dof_handler();
-    const MPI_Comm         communicator = transport.get_mpi_communicator();
-    const IndexSet         owned        = dof_handler.locally_owned_dofs();
-    IndexSet               relevant;
-    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+    owned_dofs                         = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant_dofs);
     projection_constraints.clear();
-    projection_constraints.reinit(relevant);
+    projection_constraints.reinit(relevant_dofs);
     DoFTools::make_hanging_node_constraints(dof_handler, projection_constraints);
     // s and L live on the particle only (zero outside, in coating and matrix).
     for (const auto i : transport.dofs_outside_particle())
@@ -69,7 +74,7 @@ namespace camfrac
     projection_constraints.close();
 
     for (Vector *v : {&potential, &stabilisation, &reference, &accepted_potential, &accepted_stabilisation})
-      v->reinit(owned, relevant, communicator);
+      v->reinit(owned_dofs, relevant_dofs, transport.get_mpi_communicator());
   }
 
   template <int dim, typename LA>
@@ -77,9 +82,8 @@ namespace camfrac
   {
     const DoFHandler<dim> &dof_handler  = transport.get_dof_handler();
     const MPI_Comm         communicator = transport.get_mpi_communicator();
-    const IndexSet         owned        = dof_handler.locally_owned_dofs();
-    IndexSet               relevant;
-    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+    const IndexSet        &owned        = owned_dofs;
+    const IndexSet        &relevant     = relevant_dofs;
     DynamicSparsityPattern dsp(relevant);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, projection_constraints, false);
     SparsityTools::distribute_sparsity_pattern(dsp, owned, communicator, relevant);
@@ -111,6 +115,7 @@ namespace camfrac
             mass_matrix.set(i, i, 1.);
         mass_matrix.compress(VectorOperation::insert);
       }
+    projection_solver->matrix_changed();
   }
 
   template <int dim, typename LA>
@@ -191,29 +196,21 @@ namespace camfrac
     b_s.compress(VectorOperation::add);
     b_l.compress(VectorOperation::add);
 
-    for (auto [rhs, result] : {std::pair<Vector *, Vector *>{&b_s, &potential}, {&b_l, &stabilisation}})
+    try
       {
-        Vector        x(owned, communicator);
-        const double  norm = rhs->l2_norm();
-        SolverControl control(500, std::max(1e-13 * norm, 1e-300));
-        if (norm > 0.)
+        projection_solver->update_preconditioner(mass_matrix);
+        for (auto [rhs, result] : {std::pair<Vector *, Vector *>{&b_s, &potential}, {&b_l, &stabilisation}})
           {
-            if constexpr (std::is_same_v<LA, TrilinosBackend>)
-              {
-                TrilinosWrappers::PreconditionJacobi jacobi;
-                jacobi.initialize(mass_matrix);
-                TrilinosWrappers::SolverCG cg(control);
-                cg.solve(mass_matrix, x, *rhs, jacobi);
-              }
-            else
-              {
-                PETScWrappers::PreconditionJacobi jacobi(mass_matrix);
-                PETScWrappers::SolverCG           cg(control, communicator);
-                cg.solve(mass_matrix, x, *rhs, jacobi);
-              }
+            Vector x(owned, communicator);
+            projection_solver->solve(mass_matrix, x, *rhs);
+            projection_constraints.distribute(x);
+            *result = x;
           }
-        projection_constraints.distribute(x);
-        *result = x;
+      }
+    catch (const LinearSolverFailure &failure)
+      {
+        // e.g. a non-finite stress: the coupled step fails.
+        throw MechanicsSolveFailure(failure.what());
       }
   }
 

@@ -71,6 +71,9 @@ namespace camfrac
     std::conditional_t<std::is_same_v<LA, PETScBackend>, PETScWrappers::PreconditionBoomerAMG,
                        TrilinosWrappers::PreconditionAMG>
       amg;
+    std::conditional_t<std::is_same_v<LA, PETScBackend>, PETScWrappers::PreconditionJacobi,
+                       TrilinosWrappers::PreconditionJacobi>
+      jacobi;
     // Trilinos with a near-null space: ML is given the modes (column-major,
     // owned rows), which must outlive the hierarchy.
     std::vector<double> null_space;
@@ -146,8 +149,15 @@ namespace camfrac
   template <typename LA>
   void LinearSolver<LA>::build(const Matrix &A)
   {
-    const auto timing = scope(timer, name + ": AMG setup");
     Implementation &impl = *implementation;
+    if (traits.preconditioner == LinearOperatorTraits::Preconditioner::jacobi)
+      {
+        const auto timing = scope(timer, name + ": preconditioner setup");
+        impl.jacobi.initialize(A);
+        reuse.built();
+        return;
+      }
+    const auto timing = scope(timer, name + ": AMG setup");
     impl.clear_petsc();
     try
       {
@@ -340,23 +350,29 @@ namespace camfrac
         }
 
     SolverControl control(settings.maximum_iterations, std::max(settings.tolerance * rhs_norm, 1e-300));
-    const auto    run = [&]() {
+    const auto    run_with = [&](const auto &preconditioner) {
       if constexpr (std::is_same_v<LA, PETScBackend>)
         {
           if (cg)
-            PETScWrappers::SolverCG(control, communicator).solve(A, x, b, impl.amg);
+            PETScWrappers::SolverCG(control, communicator).solve(A, x, b, preconditioner);
           else
             PETScWrappers::SolverGMRES(control, communicator, PETScWrappers::SolverGMRES::AdditionalData(traits.gmres_restart))
-              .solve(A, x, b, impl.amg);
+              .solve(A, x, b, preconditioner);
         }
       else
         {
           if (cg)
-            TrilinosWrappers::SolverCG(control).solve(A, x, b, impl.amg);
+            TrilinosWrappers::SolverCG(control).solve(A, x, b, preconditioner);
           else
             TrilinosWrappers::SolverGMRES(control, TrilinosWrappers::SolverGMRES::AdditionalData(false, traits.gmres_restart))
-              .solve(A, x, b, impl.amg);
+              .solve(A, x, b, preconditioner);
         }
+    };
+    const auto run = [&]() {
+      if (traits.preconditioner == LinearOperatorTraits::Preconditioner::jacobi)
+        run_with(impl.jacobi);
+      else
+        run_with(impl.amg);
     };
     try
       {

@@ -41,6 +41,27 @@ namespace camfrac
 {
   using namespace dealii;
 
+  namespace
+  {
+    // rhs_i -= p int_S phi_i . n dA over the particle surface faces of
+    // @p cell: the external pressure p as a traction -p n (docs/theory.md §7).
+    template <int dim, typename Cell>
+    void add_surface_pressure(const Cell &cell, const double pressure, FEFaceValues<dim> &fe_face_values,
+                              dealii::Vector<double> &rhs)
+    {
+      const FEValuesExtractors::Vector displacement(0);
+      for (const auto &face : cell->face_iterators())
+        if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
+          {
+            fe_face_values.reinit(cell, face);
+            for (unsigned int q = 0; q < fe_face_values.n_quadrature_points; ++q)
+              for (unsigned int i = 0; i < fe_face_values.dofs_per_cell; ++i)
+                rhs(i) -= pressure * (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
+                          fe_face_values.JxW(q);
+          }
+    }
+  } // namespace
+
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::assemble_matrix()
   {
@@ -151,16 +172,7 @@ namespace camfrac
                     cell_matrix(i, j) += strain[i] * (C * strain[j]) * JxW;
             }
           if (settings.external_pressure != 0. && !unit)
-            for (const auto &face : cell->face_iterators())
-              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
-                {
-                  fe_face_values.reinit(cell, face);
-                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-                    for (unsigned int i = 0; i < n; ++i)
-                      cell_rhs(i) -= settings.external_pressure *
-                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
-                                     fe_face_values.JxW(q);
-                }
+            add_surface_pressure(cell, settings.external_pressure, fe_face_values, cell_rhs);
           cell->get_dof_indices(dofs);
           if (lifting)
             constraints.distribute_local_to_global(cell_rhs, dofs, right_hand_side, cell_matrix);
@@ -256,16 +268,7 @@ namespace camfrac
                     external(i) += fe_values[displacement].value(i, q)[d] * force[q][d] * fe_values.JxW(q);
               }
           if (settings.external_pressure != 0.)
-            for (const auto &face : cell->face_iterators())
-              if (face->at_boundary() && face->boundary_id() == ParticleGeometry::surface_boundary_id)
-                {
-                  fe_face_values.reinit(cell, face);
-                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
-                    for (unsigned int i = 0; i < n; ++i)
-                      external(i) -= settings.external_pressure *
-                                     (fe_face_values[displacement].value(i, q) * fe_face_values.normal_vector(q)) *
-                                     fe_face_values.JxW(q);
-                }
+            add_surface_pressure(cell, settings.external_pressure, fe_face_values, external);
           consumer(cell, internal, external, chemical);
         }
   }

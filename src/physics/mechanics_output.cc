@@ -121,6 +121,84 @@ namespace camfrac
     evaluate(cell, quadrature, c_values, states);
   }
 
+  namespace
+  {
+    // The sums and extrema behind MechanicalSummary, accumulated over the
+    // owned cells and reduced over the ranks once.
+    struct SummarySums
+    {
+      double max_principal = -std::numeric_limits<double>::max();
+      double max_h         = -std::numeric_limits<double>::max();
+      double min_h         = std::numeric_limits<double>::max();
+      double energy = 0., deformed = 0., volume = 0.;
+      double centre_stress = 0., centre_volume = 0.;
+      double hoop = 0., area = 0.;
+      double max_gb_stress = -std::numeric_limits<double>::max(), misorientation = 0., band_volume = 0.;
+
+      // A volume point of the active material; `centre`: within 0.2 R.
+      void add_point(const MaterialPointState &s, const double JxW, const bool centre)
+      {
+        max_principal  = std::max(max_principal, eigenvalues(s.stress)[0]);
+        const double h = trace(s.stress) / 3.;
+        max_h          = std::max(max_h, h);
+        min_h          = std::min(min_h, h);
+        energy += s.elastic_energy_density * JxW;
+        if (centre)
+          {
+            centre_stress += h * JxW;
+            centre_volume += JxW;
+          }
+        deformed += s.volume_ratio * JxW;
+        volume += JxW;
+      }
+
+      // A grain-boundary point: its normal stress and misorientation angle.
+      void add_grain_boundary_point(const std::pair<double, double> &band, const double JxW)
+      {
+        max_gb_stress = std::max(max_gb_stress, band.first);
+        misorientation += band.second * JxW;
+        band_volume += JxW;
+      }
+
+      // A surface point: the tangential normal stress (tr_dim sigma - n.sigma.n)/(dim - 1).
+      template <int dim>
+      void add_surface_point(const SymmetricTensor<2, 3> &stress, const Tensor<1, dim> &n, const double JxW)
+      {
+        double tr = 0., nsn = 0.;
+        for (unsigned int i = 0; i < dim; ++i)
+          {
+            tr += stress[i][i];
+            for (unsigned int j = 0; j < dim; ++j)
+              nsn += n[i] * stress[i][j] * n[j];
+          }
+        hoop += (tr - nsn) / (dim - 1) * JxW;
+        area += JxW;
+      }
+
+      MechanicalSummary reduce(const MPI_Comm comm) const
+      {
+        using Utilities::MPI::max;
+        using Utilities::MPI::sum;
+        MechanicalSummary result;
+        result.max_principal_stress      = max(max_principal, comm);
+        result.max_hydrostatic_stress    = max(max_h, comm);
+        result.min_hydrostatic_stress    = Utilities::MPI::min(min_h, comm);
+        result.elastic_energy            = sum(energy, comm);
+        result.volume_change             = sum(deformed, comm) / sum(volume, comm) - 1.;
+        result.surface_hoop_stress       = sum(hoop, comm) / sum(area, comm);
+        const double v0                  = sum(centre_volume, comm);
+        result.center_hydrostatic_stress = v0 > 0. ? sum(centre_stress, comm) / v0 : 0.;
+        const double band                = sum(band_volume, comm);
+        if (band > 0.)
+          {
+            result.max_gb_normal_stress = max(max_gb_stress, comm);
+            result.mean_misorientation  = sum(misorientation, comm) / band * 180. / M_PI;
+          }
+        return result;
+      }
+    };
+  } // namespace
+
   template <int dim, typename LA>
   MechanicalSummary MechanicsField<dim, LA>::summary(const ConcentrationView &c) const
   {
@@ -129,11 +207,6 @@ namespace camfrac
     FEValues<dim>     c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
     std::vector<double>             c_values(quadrature.size());
     std::vector<MaterialPointState> states;
-    double max_principal = -std::numeric_limits<double>::max(), max_h = max_principal,
-           min_h = std::numeric_limits<double>::max();
-    double energy = 0., deformed = 0., volume = 0.;
-    double centre_stress = 0., centre_volume = 0., hoop = 0., area = 0.;
-    double max_gb_stress = -std::numeric_limits<double>::max(), misorientation = 0., band_volume = 0.;
     double radius = 0.;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() && stores_lithium(cell))
@@ -151,6 +224,8 @@ namespace camfrac
           std::make_unique<FEValues<dim>>(mapping, c.dof_handler->get_fe(), face_points.back(), update_values));
       }
     FEFaceValues<dim> face_values(mapping, fe, face_quadrature, update_JxW_values | update_normal_vectors);
+    std::vector<double> c_surface(face_quadrature.size());
+    SummarySums         sums;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -158,72 +233,22 @@ namespace camfrac
           evaluate_with_concentration(cell, quadrature, c, c_fe_values, c_values, states);
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const auto &s = states[q];
-              if (const auto band = grain_boundary_point(cell, fe_values, q, s.stress))
-                {
-                  max_gb_stress = std::max(max_gb_stress, band->first);
-                  misorientation += band->second * fe_values.JxW(q);
-                  band_volume += fe_values.JxW(q);
-                }
-              if (!stores_lithium(cell))
-                continue;
-              max_principal = std::max(max_principal, eigenvalues(s.stress)[0]);
-              const double h = trace(s.stress) / 3.;
-              max_h          = std::max(max_h, h);
-              min_h          = std::min(min_h, h);
-              energy += s.elastic_energy_density * fe_values.JxW(q);
-              if (fe_values.quadrature_point(q).norm() < 0.2 * radius)
-                {
-                  centre_stress += h * fe_values.JxW(q);
-                  centre_volume += fe_values.JxW(q);
-                }
-              deformed += s.volume_ratio * fe_values.JxW(q);
-              volume += fe_values.JxW(q);
+              if (const auto band = grain_boundary_point(cell, fe_values, q, states[q].stress))
+                sums.add_grain_boundary_point(*band, fe_values.JxW(q));
+              if (stores_lithium(cell))
+                sums.add_point(states[q], fe_values.JxW(q), fe_values.quadrature_point(q).norm() < 0.2 * radius);
             }
-          // Tangential normal stress on the surface, (tr_dim sigma - n.sigma.n)/(dim - 1).
+          // The surface of the active material: the boundary and the faces to inactive phases.
           for (const unsigned int f : cell->face_indices())
             if (stores_lithium(cell) && (cell->face(f)->at_boundary() || !stores_lithium(cell->neighbor(f))))
               {
-                const Quadrature<dim> &points = face_points[f];
-                FEValues<dim>         &c_face = *c_face_values[f];
-                c_face.reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(),
-                                                                             cell->index(), c.dof_handler));
                 face_values.reinit(cell, f);
-                std::vector<double> c_surface(points.size());
-                c_face.get_function_values(*c.values, c_surface);
-                evaluate(cell, points, c_surface, states);
-                for (unsigned int q = 0; q < points.size(); ++q)
-                  {
-                    const auto  &n  = face_values.normal_vector(q);
-                    double       tr = 0., nsn = 0.;
-                    for (unsigned int i = 0; i < dim; ++i)
-                      {
-                        tr += states[q].stress[i][i];
-                        for (unsigned int j = 0; j < dim; ++j)
-                          nsn += n[i] * states[q].stress[i][j] * n[j];
-                      }
-                    hoop += (tr - nsn) / (dim - 1) * face_values.JxW(q);
-                    area += face_values.JxW(q);
-                  }
+                evaluate_with_concentration(cell, face_points[f], c, *c_face_values[f], c_surface, states);
+                for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                  sums.add_surface_point(states[q].stress, face_values.normal_vector(q), face_values.JxW(q));
               }
         }
-    MechanicalSummary result;
-    result.max_principal_stress   = Utilities::MPI::max(max_principal, mpi_communicator);
-    result.max_hydrostatic_stress = Utilities::MPI::max(max_h, mpi_communicator);
-    result.min_hydrostatic_stress = Utilities::MPI::min(min_h, mpi_communicator);
-    result.elastic_energy         = Utilities::MPI::sum(energy, mpi_communicator);
-    result.volume_change =
-      Utilities::MPI::sum(deformed, mpi_communicator) / Utilities::MPI::sum(volume, mpi_communicator) - 1.;
-    result.surface_hoop_stress = Utilities::MPI::sum(hoop, mpi_communicator) / Utilities::MPI::sum(area, mpi_communicator);
-    const double v0 = Utilities::MPI::sum(centre_volume, mpi_communicator);
-    result.center_hydrostatic_stress = v0 > 0. ? Utilities::MPI::sum(centre_stress, mpi_communicator) / v0 : 0.;
-    const double band = Utilities::MPI::sum(band_volume, mpi_communicator);
-    if (band > 0.)
-      {
-        result.max_gb_normal_stress = Utilities::MPI::max(max_gb_stress, mpi_communicator);
-        result.mean_misorientation  = Utilities::MPI::sum(misorientation, mpi_communicator) / band * 180. / M_PI;
-      }
-    return result;
+    return sums.reduce(mpi_communicator);
   }
 
   template <int dim, typename LA>

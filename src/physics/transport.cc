@@ -465,13 +465,65 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  double TransportField<dim, LA>::StepProblem::merit(const double residual_norm, const double current) const
+  {
+    const double r = galvanostatic ? current - applied_current : 0.;
+    return std::hypot(residual_norm / residual_scale, r / current_scale);
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::predict_potential(const double applied_current)
+  {
+    // Satisfy the current constraint at the trial concentrations, so that
+    // the first Newton step starts from a consistent overpotential after a
+    // change of control.
+    for (unsigned int k = 0; k < 50; ++k)
+      {
+        const auto [current, slope] = surface_current(trial, trial_phi);
+        if (!(slope > 0.))
+          break;
+        const double step = std::clamp((current - applied_current) / slope, -0.2, 0.2);
+        trial_phi -= step;
+        if (std::abs(step) < 1e-12)
+          break;
+      }
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::line_search(const StepProblem &problem, const Vector &update, const double dphi,
+                                            const double merit)
+  {
+    // Backtracking on the scaled residual norm (Armijo, at most 8 halvings).
+    Vector base(locally_owned_dofs, mpi_communicator);
+    base               = trial_owned;
+    const double phi0  = trial_phi;
+    double       lambda = 1.;
+    for (unsigned int search = 0; search < 8; ++search)
+      {
+        trial_owned = base;
+        trial_owned.add(lambda, update);
+        trial     = trial_owned;
+        trial_phi = phi0 + lambda * dphi;
+        if (search == 7)
+          break;
+        const Assembly trial_assembly = assemble(trial, trial_phi, problem.dt, problem.flux_current, false);
+        const double   trial_merit    = problem.merit(residual.l2_norm(), trial_assembly.current);
+        if (std::isfinite(trial_merit) && (trial_merit <= (1. - 1e-4 * lambda) * merit || merit < 1e-12))
+          break;
+        lambda *= 0.5;
+      }
+  }
+
+  template <int dim, typename LA>
   StepResult TransportField<dim, LA>::advance(const double dt, const Control &control)
   {
-    StepResult   result;
-    const double c_max = material.maximum_concentration;
-    const bool   galvanostatic = settings.butler_volmer && control.mode == Control::Mode::current;
-    const double applied_current = control.value;
-    const double flux_current    = settings.butler_volmer ? 0. : applied_current;
+    StepResult  result;
+    StepProblem problem;
+    problem.dt              = dt;
+    problem.galvanostatic   = settings.butler_volmer && control.mode == Control::Mode::current;
+    problem.applied_current = control.value;
+    problem.flux_current    = settings.butler_volmer ? 0. : control.value;
+    problem.current_scale   = std::max(std::abs(control.value), 1e-3 * one_c_current());
 
     old_solution_owned = solution;
     if (!warm_start)
@@ -485,33 +537,16 @@ namespace camfrac
 
     try
       {
-        // Predictor for phi: satisfy the current constraint at the old
-        // concentrations, so that the first Newton step starts from a
-        // consistent overpotential after a change of control.
-        if (galvanostatic && !warm_start)
-          for (unsigned int k = 0; k < 50; ++k)
-            {
-              const auto [current, slope] = surface_current(trial, trial_phi);
-              if (!(slope > 0.))
-                break;
-              const double step = std::clamp((current - applied_current) / slope, -0.2, 0.2);
-              trial_phi -= step;
-              if (std::abs(step) < 1e-12)
-                break;
-            }
-
+        if (problem.galvanostatic && !warm_start)
+          predict_potential(problem.applied_current);
         Vector update(locally_owned_dofs, mpi_communicator);
         Vector border_solution(locally_owned_dofs, mpi_communicator);
-        const double current_scale = std::max(std::abs(applied_current), 1e-3 * one_c_current());
-        double       residual_scale = 0.;
         for (unsigned int iteration = 1; iteration <= settings.maximum_newton_iterations; ++iteration)
           {
-            const Assembly a = assemble(trial, trial_phi, dt, flux_current, true);
-            const double   r = galvanostatic ? a.current - applied_current : 0.;
+            const Assembly a = assemble(trial, trial_phi, dt, problem.flux_current, true);
             if (iteration == 1)
-              residual_scale = std::max(residual.l2_norm(), 1e-300);
-            const double merit = std::hypot(residual.l2_norm() / residual_scale, r / current_scale);
-
+              problem.residual_scale = std::max(residual.l2_norm(), 1e-300);
+            const double merit = problem.merit(residual.l2_norm(), a.current);
             try
               {
                 linear_solver->update_preconditioner(jacobian);
@@ -524,41 +559,20 @@ namespace camfrac
             // Newton update: K w = R; for the bordered system also K v = b.
             result.linear_iterations += solve_linear(update, residual);
             double dphi = 0.;
-            if (galvanostatic)
+            if (problem.galvanostatic)
               {
                 result.linear_iterations += solve_linear(border_solution, border_column);
                 const double denominator = a.d_current_d_phi - border_row * border_solution;
-                dphi                     = (-r + border_row * update) / denominator;
+                dphi = (-(a.current - problem.applied_current) + border_row * update) / denominator;
                 update.sadd(-1., -dphi, border_solution); // dc = -w - v dphi
               }
             else
               update *= -1.;
-
-            // Backtracking line search on the scaled residual norm.
-            Vector base(locally_owned_dofs, mpi_communicator);
-            base = trial_owned;
-            const double phi0  = trial_phi;
-            double       lambda = 1.;
-            for (unsigned int search = 0; search < 8; ++search)
-              {
-                trial_owned = base;
-                trial_owned.add(lambda, update);
-                trial     = trial_owned;
-                trial_phi = phi0 + lambda * dphi;
-                if (search == 7)
-                  break;
-                const Assembly trial_assembly = assemble(trial, trial_phi, dt, flux_current, false);
-                const double   trial_r = galvanostatic ? trial_assembly.current - applied_current : 0.;
-                const double   trial_merit =
-                  std::hypot(residual.l2_norm() / residual_scale, trial_r / current_scale);
-                if (std::isfinite(trial_merit) && (trial_merit <= (1. - 1e-4 * lambda) * merit || merit < 1e-12))
-                  break;
-                lambda *= 0.5;
-              }
+            line_search(problem, update, dphi, merit);
 
             result.newton_iterations = iteration;
             // Converged when the full (undamped) Newton correction is small.
-            const double change_x = update.linfty_norm() / c_max;
+            const double change_x = update.linfty_norm() / material.maximum_concentration;
             if (!std::isfinite(change_x) || !std::isfinite(trial_phi))
               break;
             if (change_x < settings.newton_tolerance && std::abs(dphi) < settings.newton_tolerance)
@@ -572,26 +586,29 @@ namespace camfrac
       {
         result.converged = false;
       }
-
     if (result.converged)
-      {
-        if (galvanostatic)
-          trial_current = applied_current;
-        else if (settings.butler_volmer)
-          trial_current = surface_current(trial, trial_phi).first;
-        else
-          {
-            trial_current = applied_current;
-            trial_phi     = mean_surface_ocp(trial);
-          }
-        Vector change(locally_owned_dofs, mpi_communicator);
-        change = trial_owned;
-        change -= old_solution_owned;
-        result.max_change_x = change.linfty_norm() / c_max;
-        result.voltage      = trial_phi;
-        result.current      = trial_current;
-      }
+      record_trial(problem, result);
     return result;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::record_trial(const StepProblem &problem, StepResult &result)
+  {
+    if (problem.galvanostatic)
+      trial_current = problem.applied_current;
+    else if (settings.butler_volmer)
+      trial_current = surface_current(trial, trial_phi).first;
+    else
+      {
+        trial_current = problem.applied_current;
+        trial_phi     = mean_surface_ocp(trial);
+      }
+    Vector change(locally_owned_dofs, mpi_communicator);
+    change = trial_owned;
+    change -= old_solution_owned;
+    result.max_change_x = change.linfty_norm() / material.maximum_concentration;
+    result.voltage      = trial_phi;
+    result.current      = trial_current;
   }
 
   template <int dim, typename LA>

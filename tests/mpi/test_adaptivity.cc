@@ -60,46 +60,43 @@ namespace
   template <typename LA>
   struct CrackedParticle : camfrac::testing::CoupledParticle<2, LA>
   {
-    FractureSettings                                fracture;
-    AdaptivitySettings                              adaptivity_settings;
-    std::unique_ptr<PhaseField<2, LA>>              phase_field;
-    std::unique_ptr<FracturingModel<2, LA>>         fracturing;
-    std::unique_ptr<ModelState<2, LA>>              state;
-    std::unique_ptr<MeshAdaptivity<2, LA>>          adaptivity;
+    // Observers into the ParticleModel, which builds and registers everything.
+    PhaseField<2, LA>              *phase_field = nullptr;
+    FracturingModel<2, LA>         *fracturing  = nullptr;
+    ModelState<2, LA>              *state       = nullptr;
+    MeshAdaptivity<2, LA>          *adaptivity  = nullptr;
+    std::unique_ptr<MeshAdaptivity<2, LA>> replaced_adaptivity; // with changed settings
 
     CrackedParticle()
       : camfrac::testing::CoupledParticle<2, LA>(radius, 3, 1)
     {
       this->mechanics_settings.stress_coupled_diffusion = false;
-      this->setup();
-      this->transport->set_concentration(Concentration());
+      auto &fracture              = this->fracture_settings;
       fracture.enabled            = true;
       fracture.model              = FractureSettings::Model::AT2;
       fracture.toughness          = 1.;
       fracture.length_scale       = ell;
       fracture.residual_stiffness = 1e-4;
-      phase_field = std::make_unique<PhaseField<2, LA>>(this->triangulation, fracture);
-      phase_field->setup();
+      this->adaptivity_settings.enabled = true;
+      this->setup();
+      phase_field = this->particle->phase_field();
+      fracturing  = this->particle->fracturing();
+      state       = &this->particle->state();
+      adaptivity  = this->particle->adaptivity();
+      // The initial state: c and a crack, then the coupled models for them.
+      this->transport->set_concentration(Concentration());
       phase_field->set_damage(CrackProfile());
-      fracturing = std::make_unique<FracturingModel<2, LA>>(*this->transport, *this->mechanics, *this->model,
-                                                            *phase_field);
       fracturing->setup();
       this->model->setup(); // mechanics for the new c, with the damage
-      // Each object registers its own state, in dependency order.
-      state = std::make_unique<ModelState<2, LA>>(this->triangulation);
-      this->transport->register_state(*state);
-      this->mechanics->register_state(*state);
-      this->model->register_state(*state);
-      phase_field->register_state(*state);
-      fracturing->register_state(*state);
-      make_adaptivity();
     }
 
+    // Adaptivity with the changed adaptivity_settings, on the same state.
     void make_adaptivity()
     {
-      adaptivity = std::make_unique<MeshAdaptivity<2, LA>>(
-        this->triangulation, adaptivity_settings, *state, *this->transport, phase_field.get(),
+      replaced_adaptivity = std::make_unique<MeshAdaptivity<2, LA>>(
+        this->triangulation, this->adaptivity_settings, *state, *this->transport, phase_field,
         [](const auto &) { return true; }, this->geometry.global_refinements);
+      adaptivity = replaced_adaptivity.get();
     }
 
     double lithium() const { return this->transport->summary().lithium_mol; }

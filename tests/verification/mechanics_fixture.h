@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// A particle with transport, mechanics and their coupling, built from the
-// library's pieces as a research code would, for the mechanics tests.
+// A particle with transport, mechanics and their coupling (and, when the
+// fracture settings say so, the phase field and adaptivity), built by the
+// library's ParticleModel from the settings below, as Simulation builds it.
 #pragma once
 
 #include <camfrac/coupling/chemo_mechanics.h>
+#include <camfrac/coupling/particle_model.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/mechanics.h>
 #include <camfrac/physics/transport.h>
@@ -25,10 +27,14 @@ namespace camfrac::testing
     MechanicalMaterial                                mechanical_material;
     TransportSettings                                 transport_settings;
     MechanicsSettings                                 mechanics_settings;
-    std::unique_ptr<TransportField<dim, LA>>          transport;
-    std::unique_ptr<MechanicsField<dim, LA>>          mechanics;
-    std::unique_ptr<ChemoMechanicalModel<dim, LA>>    model;
+    FractureSettings                                  fracture_settings;   // off unless enabled before setup()
+    AdaptivitySettings                                adaptivity_settings; // off unless enabled before setup()
     std::shared_ptr<MaterialField<dim>>               material_field; // optional, set before setup()
+    std::unique_ptr<ParticleModel<dim, LA>>           particle;
+    // Observers into `particle` (set by setup()).
+    TransportField<dim, LA>                          *transport = nullptr;
+    MechanicsField<dim, LA>                          *mechanics = nullptr;
+    ChemoMechanicalModel<dim, LA>                    *model     = nullptr;
 
     /// Constant D, prescribed flux; isotropic E, nu, Omega by default.
     CoupledParticle(const double radius, const unsigned int refinements, const unsigned int degree)
@@ -48,21 +54,25 @@ namespace camfrac::testing
       mechanical_material.set_isotropic_chemical_strain(3e-6, 0.5, 50000.);
     }
 
-    /// Build the fields (after changing the settings above).
+    /// Build the fields (after changing the settings above). The mechanics
+    /// degree defaults to the transport degree.
     void setup(const unsigned int mechanics_degree = 0)
     {
-      transport = std::make_unique<TransportField<dim, LA>>(triangulation, material, transport_settings,
-                                                           geometry.nominal_volume<dim>());
-      transport->set_material_field(material_field);
-      transport->setup();
-      mechanics = std::make_unique<MechanicsField<dim, LA>>(
-        triangulation, mechanical_material, mechanics_settings,
-        mechanics_degree == 0 ? transport_settings.fe_degree : mechanics_degree);
-      mechanics->set_orientation(material.orientation);
-      mechanics->set_material_field(material_field);
-      mechanics->setup();
-      model = std::make_unique<ChemoMechanicalModel<dim, LA>>(*transport, *mechanics, mechanics_settings);
-      model->setup();
+      typename ParticleModel<dim, LA>::Description description;
+      description.material            = material;
+      description.mechanical_material = mechanical_material;
+      description.transport           = transport_settings;
+      description.mechanics           = mechanics_settings;
+      description.mechanics.fe_degree = mechanics_degree == 0 ? transport_settings.fe_degree : mechanics_degree;
+      description.fracture            = fracture_settings;
+      description.adaptivity          = adaptivity_settings;
+      description.material_field      = material_field;
+      description.particle_volume     = geometry.nominal_volume<dim>();
+      description.initial_level       = geometry.global_refinements;
+      particle  = std::make_unique<ParticleModel<dim, LA>>(triangulation, description);
+      transport = &particle->transport();
+      mechanics = particle->mechanics();
+      model     = particle->chemo_mechanics();
     }
 
     /// Largest |sigma_ij| over the quadrature points of the accepted state

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <camfrac/coupling/electrode_model.h>
+#include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/mechanics.h>
 #include <camfrac/physics/transport.h>
 
@@ -86,8 +87,10 @@ namespace camfrac
     dealii::TimerOutput     *timer;
 
     // Projection onto the transport space (consistent mass, CG + Jacobi).
+    dealii::IndexSet                  owned_dofs, relevant_dofs; // of the transport DoFHandler
     dealii::AffineConstraints<double> projection_constraints;
     typename LA::SparseMatrix         mass_matrix;
+    std::unique_ptr<LinearSolver<LA>> projection_solver; // CG + Jacobi, through the solver component
     Vector potential, stabilisation, reference; // ghosted, current iterate
     Vector accepted_potential, accepted_stabilisation;
     MechanicalSummary accepted_summary;

@@ -71,7 +71,13 @@ namespace camfrac
       cg,
       gmres
     };
-    Krylov       krylov        = Krylov::cg;
+    enum class Preconditioner
+    {
+      amg,   ///< algebraic multigrid (ML, BoomerAMG or GAMG)
+      jacobi ///< point Jacobi, for well-conditioned operators such as mass matrices
+    };
+    Krylov         krylov         = Krylov::cg;
+    Preconditioner preconditioner = Preconditioner::amg;
     unsigned int gmres_restart = 50;
     /// Start the Krylov method from the vector passed in (else from zero).
     bool warm_start = false;
@@ -92,7 +98,8 @@ namespace camfrac
   /**
    * One field's linear solver (docs/architecture.md "One solver component"):
    * AMG-preconditioned CG or GMRES, with an optional near-null space (the
-   * rigid-body modes of elasticity), or MUMPS; the AMG reuse policy; the
+   * rigid-body modes of elasticity), Jacobi-preconditioned CG for mass
+   * matrices, or MUMPS; the AMG reuse policy; the
    * retry with a fresh AMG after a failed solve with an older one; and every
    * difference between the PETSc and Trilinos backends. Timer sections are
    * "<name>: AMG setup" and "<name>: linear solve".

@@ -282,6 +282,24 @@ namespace camfrac
                                CellCopy &copy) const;
     void integrate_reaction_faces(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
                                   CellCopy &copy) const;
+    /// One time step's Newton problem: its control and the scales of its merit function.
+    struct StepProblem
+    {
+      double dt              = 0.;
+      bool   galvanostatic   = false; ///< phi is an unknown (bordered system)
+      double applied_current = 0.;    ///< [A]
+      double flux_current    = 0.;    ///< prescribed-flux current (no Butler–Volmer) [A]
+      double residual_scale  = 1.;    ///< |R| of the first Newton iteration
+      double current_scale   = 1.;    ///< [A]
+      /// hypot(|R|/residual_scale, (I - I_applied)/current_scale).
+      double merit(double residual_norm, double current) const;
+    };
+    /// Newton on phi alone at the trial c, to meet the applied current.
+    void predict_potential(double applied_current);
+    /// Backtracking line search along (update, dphi) from the trial state.
+    void line_search(const StepProblem &problem, const Vector &update, double dphi, double merit);
+    /// The current, potential and change of a converged trial.
+    void record_trial(const StepProblem &problem, StepResult &result);
     /// Solve K x = rhs; returns linear iterations. Rebuilds a reused AMG
     /// that fails or needs too many iterations.
     unsigned int solve_linear(Vector &x, const Vector &rhs);
