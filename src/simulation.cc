@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -282,14 +283,17 @@ namespace camfrac
     void create_triangulation();
     typename ParticleModel<dim, LA>::Description description() const;
     void announce(ParticleModel<dim, LA> &particle) const;
-    std::string polycrystal_coupling_warning() const;
+    void check_well_posedness(const MechanicalSummary &mechanics, const AcceptedStep &step);
+    /// Inputs that run but are likely mistakes: warned before the run.
+    void check_inputs();
+    void warn(const std::string &message);
     void open_mesh_log(ParticleModel<dim, LA> &particle);
     void adapt(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
     /// Write a checkpoint if one is due; stop the run (Interrupted) on a signal.
     void checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
     void record(ParticleModel<dim, LA> &particle, const AcceptedStep &step);
     void write_fields(ParticleModel<dim, LA> &particle, double time);
-    void finish(const ProtocolRunner &runner, const std::string &coupling_warning);
+    void finish(const ProtocolRunner &runner);
 
     Simulation<dim>                          &sim;
     TimerOutput                              &timer;
@@ -303,6 +307,8 @@ namespace camfrac
     std::ofstream                             mesh_log;
     CheckpointTrigger                         trigger;
     CheckpointStore                           store;
+    std::vector<std::string>                  run_warnings; // besides the protocol runner's
+    bool                                      ill_posed_warned = false;
   };
 
   template <int dim, typename LA>
@@ -363,21 +369,64 @@ namespace camfrac
           << std::endl;
   }
 
-  // Known limit (docs/user-guide.md, "Polycrystals and stress-coupled
-  // diffusion"): said before the run, which it may end.
   template <int dim, typename LA>
-  std::string SimulationRun<dim, LA>::polycrystal_coupling_warning() const
+  void SimulationRun<dim, LA>::warn(const std::string &message)
   {
+    run_warnings.push_back(message);
+    pcout << "camfrac: warning: " << message << std::endl;
+  }
+
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::check_inputs()
+  {
+    const ElectrodeMaterial &m = sim.material;
+    if (m.initial_stoichiometry < m.minimum_stoichiometry || m.initial_stoichiometry > m.maximum_stoichiometry)
+      warn("parameter 'Material/Initial stoichiometry' = " + std::to_string(m.initial_stoichiometry) +
+           " lies outside the usable window [" + std::to_string(m.minimum_stoichiometry) + ", " +
+           std::to_string(m.maximum_stoichiometry) + "] (Minimum/Maximum stoichiometry): SOC starts outside [0, 1]");
+    // Grains resolved by fewer than two cells across: count the cells whose
+    // centre lies in each grain.
     const auto &field = sim.material_field;
-    if (sim.mechanics_settings.enabled && sim.mechanics_settings.stress_coupled_diffusion && field &&
-        field->microstructure().is_polycrystal() &&
-        field->microstructure().distribution == Microstructure<dim>::OrientationDistribution::random &&
-        sim.mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice)
-      return "stress-coupled diffusion in a randomly oriented polycrystal: the grain-boundary "
-             "mismatch stresses can make the coupled problem ill-posed at high SOC (see "
-             "docs/user-guide.md, 'Polycrystals and stress-coupled diffusion'); "
-             "'Mechanics/Stress-coupled diffusion = false' avoids it";
-    return "";
+    if (!field || !field->microstructure().is_polycrystal())
+      return;
+    std::vector<double> cells(field->microstructure().n_grains(), 0.);
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->is_locally_owned() && field->stores_lithium(cell))
+        {
+          const unsigned int g = field->point(cell, cell->center()).grain.grain;
+          if (g < cells.size())
+            cells[g] += 1.;
+        }
+    MPI_Allreduce(MPI_IN_PLACE, cells.data(), static_cast<int>(cells.size()), MPI_DOUBLE, MPI_SUM, sim.communicator);
+    const double two_across = std::pow(2., dim);
+    unsigned int small = 0;
+    double       fewest = std::numeric_limits<double>::max();
+    for (const double n : cells)
+      {
+        small += n < two_across ? 1 : 0;
+        fewest = std::min(fewest, n);
+      }
+    if (small > 0)
+      warn(std::to_string(small) + " of " + std::to_string(cells.size()) +
+           " grains are resolved by fewer than two cells across (fewest: " + std::to_string(int(fewest)) +
+           " cells); refine the mesh (Geometry/Global refinements) for grain-scale stresses");
+  }
+
+  // The well-posedness monitor (docs/theory.md §3.2): said once, when the
+  // run gets there, and again in the final list of warnings.
+  template <int dim, typename LA>
+  void SimulationRun<dim, LA>::check_well_posedness(const MechanicalSummary &mechanics, const AcceptedStep &step)
+  {
+    if (ill_posed_warned || !(mechanics.min_effective_diffusivity_ratio < 0.))
+      return;
+    ill_posed_warned = true;
+    std::ostringstream message;
+    message << "step " << step.step << ", t = " << step.time << " s, V = " << step.voltage
+            << " V: the effective diffusivity (D + M (-ds/dc))/D reached " << mechanics.min_effective_diffusivity_ratio
+            << " (history.csv, min_effective_diffusivity_ratio): the stress-coupled transport problem is ill-posed "
+               "there without a gradient energy, and the result depends on the mesh; a gradient-energy coefficient "
+               "kappa (Cahn-Hilliard, docs/theory.md §3.2) is the remedy";
+    warn(message.str());
   }
 
   template <int dim, typename LA>
@@ -465,6 +514,7 @@ namespace camfrac
     row.soc       = (sim.material.maximum_stoichiometry - step.state.mean_x) / window;
     row.mechanics = particle.mechanical_summary();
     row.crack     = particle.crack_summary();
+    check_well_posedness(row.mechanics, step);
     history->add(row.format());
     sim.history_rows.push_back(row);
 
@@ -482,14 +532,13 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void SimulationRun<dim, LA>::finish(const ProtocolRunner &runner, const std::string &coupling_warning)
+  void SimulationRun<dim, LA>::finish(const ProtocolRunner &runner)
   {
     progress->finish();
     sim.warning_list = runner.warnings();
     for (const auto &warning : sim.warning_list)
       pcout << "camfrac: warning: " << warning << std::endl;
-    if (!coupling_warning.empty())
-      sim.warning_list.push_back(coupling_warning);
+    sim.warning_list.insert(sim.warning_list.end(), run_warnings.begin(), run_warnings.end());
     if (!sim.history_rows.empty())
       {
         const auto &last = sim.history_rows.back();
@@ -511,6 +560,8 @@ namespace camfrac
         particle.load(restart.scalars);
       }
     announce(particle);
+    if (!restarting)
+      check_inputs();
 
     history = std::make_unique<HistoryWriter>(sim.output.directory + "/history.csv", HistoryRow::header(),
                                               sim.communicator, restart.history_rows);
@@ -521,10 +572,6 @@ namespace camfrac
     const bool under_launcher = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr;
     progress                  = std::make_unique<ProgressLine>(
       root && !sim.output.quiet && (sim.output.progress || (!under_launcher && isatty(fileno(stdout)))));
-
-    const std::string coupling_warning = polycrystal_coupling_warning();
-    if (!coupling_warning.empty())
-      pcout << "camfrac: warning: " << coupling_warning << std::endl;
 
     ProtocolRunner runner(particle.electrode_model(), sim.protocol, sim.time_stepping);
     runner.set_trial_check(particle.trial_check());
@@ -546,7 +593,7 @@ namespace camfrac
       }
     else
       runner.run(observer);
-    finish(runner, coupling_warning);
+    finish(runner);
   }
 
   template <int dim>

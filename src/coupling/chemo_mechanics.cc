@@ -133,8 +133,9 @@ namespace camfrac
         project_coupling_potential(transport.concentration());
         accepted_potential     = potential;
         accepted_stabilisation = stabilisation;
+        accepted_min_ratio     = trial_min_ratio;
       }
-    accepted_summary = mechanics.summary(concentration_view());
+    refresh_summary();
   }
 
   template <int dim, typename LA>
@@ -143,7 +144,7 @@ namespace camfrac
     registry.add(typename StateRegistry<dim, LA>::Lifecycle{"stress coupling", [this]() { distribute_dofs(); },
                                                            [this]() {
                                                              assemble_mass_matrix();
-                                                             accepted_summary = mechanics.summary(concentration_view());
+                                                             refresh_summary();
                                                            }});
     registry.add(typename StateRegistry<dim, LA>::NodalState{
       "s, L", &transport.get_dof_handler(),
@@ -171,6 +172,8 @@ namespace camfrac
     std::vector<MaterialPointState>      states;
     dealii::Vector<double>               rhs_s(n), rhs_l(n);
     Vector b_s(owned, communicator), b_l(owned, communicator);
+    const double c_max     = transport.maximum_concentration();
+    double       min_ratio = std::numeric_limits<double>::max();
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() && transport.stores_lithium(cell))
         {
@@ -183,6 +186,10 @@ namespace camfrac
             {
               const double s = states[q].stress * states[q].chemical_strain_rate;
               const double l = settings.stabilisation_factor * states[q].split_stiffness;
+              // (D + M (-ds/dc))/D = 1 + m(x) (-ds/dc) at fixed strain (M = m D).
+              const double x = std::min(std::max(c_values[q] / c_max, 1e-9), 1. - 1e-9);
+              min_ratio      = std::min(min_ratio, 1. + transport.mobility_factor_at(cell, q, x).value *
+                                                     states[q].fixed_strain_stiffness);
               for (unsigned int i = 0; i < n; ++i)
                 {
                   rhs_s(i) += s * fe_values.shape_value(i, q) * fe_values.JxW(q);
@@ -195,6 +202,7 @@ namespace camfrac
         }
     b_s.compress(VectorOperation::add);
     b_l.compress(VectorOperation::add);
+    trial_min_ratio = Utilities::MPI::min(min_ratio, communicator);
 
     try
       {
@@ -287,7 +295,7 @@ namespace camfrac
   void ChemoMechanicalModel<dim, LA>::set_accepted_state(const Vector &s, const Vector &l)
   {
     restore_coupling(s, l);
-    accepted_summary = mechanics.summary(concentration_view());
+    refresh_summary();
   }
 
   template <int dim, typename LA>
@@ -314,7 +322,16 @@ namespace camfrac
         accepted_potential     = potential;
         accepted_stabilisation = stabilisation;
       }
-    accepted_summary = mechanics.summary(concentration_view());
+    if (settings.stress_coupled_diffusion)
+      accepted_min_ratio = trial_min_ratio;
+    refresh_summary();
+  }
+
+  template <int dim, typename LA>
+  void ChemoMechanicalModel<dim, LA>::refresh_summary()
+  {
+    accepted_summary                                 = mechanics.summary(concentration_view());
+    accepted_summary.min_effective_diffusivity_ratio = accepted_min_ratio;
   }
 
   CAMFRAC_INSTANTIATE_DIM_AND_BACKEND(ChemoMechanicalModel);

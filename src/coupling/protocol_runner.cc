@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <functional>
 #include <cmath>
+#include <sstream>
 #include <limits>
 #include <string>
 
@@ -69,6 +70,19 @@ namespace camfrac
       if (protocol.steps[k].kind == ProtocolStep::Kind::hold && !model.supports_voltage_control())
         throw InputError("parameter 'Protocol/Steps', step " + std::to_string(k + 1) + " '" + protocol.steps[k].text +
                          "': a voltage hold needs 'Electrochemistry/Surface condition = Butler-Volmer'");
+    // A hold outside the material's open-circuit range can never relax to
+    // its current cut-off: an input error, not a solver failure.
+    const auto [lowest, highest] = model.open_circuit_range();
+    for (unsigned int k = 0; k < protocol.steps.size(); ++k)
+      if (const auto &step = protocol.steps[k];
+          step.kind == ProtocolStep::Kind::hold && !(step.voltage >= lowest && step.voltage <= highest))
+        {
+          std::ostringstream range;
+          range << "[" << lowest << ", " << highest << "] V";
+          throw InputError("parameter 'Protocol/Steps', step " + std::to_string(k + 1) + " '" + step.text +
+                           "': the hold voltage lies outside the open-circuit range " + range.str() +
+                           " of the material (U(x) for 0 < x < 1), so the particle can never reach it");
+        }
   }
 
   void ProtocolRunner::run(const Observer &observer)
@@ -190,18 +204,21 @@ namespace camfrac
       bool   reject        = false;
       bool   landed        = false; ///< within the cut-off's tolerance band
       bool   passed_cutoff = false;
+      bool   too_large_change = false; ///< rejected only for max |dx| > 2 Delta x_max
       double next_dt       = 0.;    ///< the step to try next after a rejection
     };
 
+    /// @p jump: the change of x is a jump that does not shrink with dt (see run_step), not a reason to reject.
     Verdict judge(const StepResult &result, const double trial_dt, const StepTarget &target,
-                  const double previous_distance, const TimeSteppingSettings &settings)
+                  const double previous_distance, const TimeSteppingSettings &settings, const bool jump)
     {
       Verdict verdict;
       verdict.reject  = !result.converged;
       verdict.next_dt = trial_dt * settings.cut_back_factor;
-      if (!verdict.reject && result.max_change_x > 2. * settings.maximum_change_of_x)
+      if (!verdict.reject && !jump && result.max_change_x > 2. * settings.maximum_change_of_x)
         {
-          verdict.reject  = true;
+          verdict.reject           = true;
+          verdict.too_large_change = true;
           verdict.next_dt = trial_dt * std::max(0.1, 0.9 * settings.maximum_change_of_x / result.max_change_x);
         }
       if (verdict.reject || !target.beyond_cutoff)
@@ -281,6 +298,8 @@ namespace camfrac
 
     double elapsed = 0.;
     double dt      = settings.initial_time_step;
+    // The first rejection for too large a change of x since the last accepted step.
+    double jump_dt = 0., jump_change = 0.;
     // Previous accepted value of beyond_cutoff, for secant landing.
     double previous_distance = std::numeric_limits<double>::quiet_NaN();
     if (resuming)
@@ -300,8 +319,21 @@ namespace camfrac
             ends_by_time = true;
           }
 
-        const StepResult result  = advance_checked(trial_dt, target.control);
-        Verdict          verdict = judge(result, trial_dt, target, previous_distance, settings);
+        const StepResult result = advance_checked(trial_dt, target.control);
+        // A jump (docs/theory.md §5): the surface concentration of a
+        // potentiostatic step with fast kinetics changes by the same amount at
+        // any dt. Recognised when a step at most a quarter as long changes x
+        // by at least 3/4 as much, or at the minimum time step; then accepted
+        // and reported, not cut back to failure.
+        const bool jump = result.converged && result.max_change_x > 2. * settings.maximum_change_of_x &&
+                          ((jump_dt > 0. && trial_dt <= 0.25 * jump_dt && result.max_change_x >= 0.75 * jump_change) ||
+                           trial_dt <= settings.minimum_time_step * (1. + 1e-12));
+        Verdict verdict = judge(result, trial_dt, target, previous_distance, settings, jump);
+        if (verdict.too_large_change && !(jump_dt > 0.))
+          {
+            jump_dt     = trial_dt;
+            jump_change = result.max_change_x;
+          }
         if (verdict.reject)
           {
             // Try the minimum step itself before giving up.
@@ -324,6 +356,19 @@ namespace camfrac
           }
 
         elapsed += trial_dt;
+        jump_dt = 0.;
+        if (jump)
+          {
+            ++jumps;
+            if (jumps <= 3)
+              {
+                std::ostringstream message;
+                message << where << ": x changed by " << result.max_change_x << " within one step at t = "
+                        << current_time << " s whatever the step length (a jump of the surface concentration); "
+                        << "accepted" << (jumps == 3 ? " (further jumps are counted, not listed)" : "");
+                warning_list.push_back(message.str());
+              }
+          }
         const AcceptedStep report = accept_step(result, trial_dt, index, cycle, verdict.landed || ends_by_time);
         observer(report);
         if (report.ends_protocol_step)
@@ -336,7 +381,7 @@ namespace camfrac
           previous_distance = target.beyond_cutoff(result);
         // Grow after quick convergence; respect the change-of-x limit.
         double factor = result.newton_iterations <= settings.fast_newton_iterations ? settings.growth_factor : 1.;
-        if (result.max_change_x > 0.)
+        if (result.max_change_x > 0. && !jump)
           factor = std::min(factor, settings.maximum_change_of_x / result.max_change_x);
         dt = std::max(trial_dt * std::max(factor, 0.2), settings.minimum_time_step);
         call_hook(cycle, index, elapsed, dt, previous_distance);

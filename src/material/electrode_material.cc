@@ -47,6 +47,7 @@ namespace camfrac
         throw InputError("data file '" + file + "' needs two columns (x and value)");
       std::vector<double> x = kept.column(kept.column_names[0]);
       std::vector<double> y = kept.column(kept.column_names[1]);
+      sort_table_rows(x, {&y}, file, kept.column_names[0]);
       if (logarithmic)
         for (double &value : y)
           {
@@ -148,6 +149,18 @@ namespace camfrac
                         "D_c/D_ab [-], >= 0: diffusivity along the crystal c-axis relative to the Li layers. "
                         "Layered oxides have D_c << D_ab; 1 gives isotropic transport (the default, since the "
                         "published D(x) are effective values measured on polycrystals).");
+      prm.declare_entry("Mobility model", "thermodynamic", Selection("thermodynamic|ideal solution"),
+                        "Mobility M of the stress-driven flux M grad(sigma : d eps_ch/dc) (docs/theory.md §3). "
+                        "'thermodynamic': M = D c_max/(F |dU/dx|), consistent with the chemical (GITT) diffusivity D "
+                        "and the material's own chemical potential mu_0 = -F U(x). 'ideal solution': "
+                        "M = D c_max x(1-x)/(RT), which assumes an ideal U(x); with the NMC811 U(x) it overstates the "
+                        "stress-driven flux 3-15x.");
+      prm.declare_entry("Minimum thermodynamic factor", "0.1", Double(1e-6),
+                        "Floor Theta_min on the thermodynamic factor Theta = x(1-x) F |dU/dx|/(RT) [-], > 0, used by "
+                        "'Mobility model = thermodynamic': M = D c_max x(1-x)/(RT max(Theta, Theta_min)). Where U is "
+                        "flat (plateaus, two-phase regions, LRMO activation) the consistent M would be unbounded; the "
+                        "floor caps it at 1/Theta_min times the ideal-solution mobility. NMC811 has Theta = 3-23 in "
+                        "its window, so the floor acts only near x = 1.");
       prm.declare_entry("Crystal orientation", "0, 0, 0", dealii::Patterns::Anything(),
                         "Bunge Euler angles phi1, Phi, phi2 [degrees] (ZXZ) of the crystal, rotating crystal "
                         "axes into sample axes. '0, 0, 0' puts the c-axis along z (out of plane in 2D).");
@@ -211,6 +224,9 @@ namespace camfrac
     else
       diffusivity = MaterialCurve::expression(prm.get("Diffusivity expression"), "Material/Diffusivity expression");
     diffusivity_anisotropy = prm.get_double("Diffusivity anisotropy ratio");
+    mobility_model = prm.get("Mobility model") == "thermodynamic" ? MobilityModel::thermodynamic :
+                                                                     MobilityModel::ideal_solution;
+    minimum_thermodynamic_factor = prm.get_double("Minimum thermodynamic factor");
 
     const auto angles = parse_list(prm.get("Crystal orientation"), "Material/Crystal orientation", 3);
     const double degree = M_PI / 180.;
@@ -312,6 +328,27 @@ namespace camfrac
     const dealii::Tensor<2, 3> axial = c_axis_projection_of(rotation);
     return crystal_tensor<dim>(dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()) - axial, axial, d_ab,
                                diffusivity_anisotropy * d_ab);
+  }
+
+  double ElectrodeMaterial::thermodynamic_factor(const double x) const
+  {
+    return x * (1. - x) * std::abs(open_circuit_potential.derivative(x)) / thermal_voltage();
+  }
+
+  ElectrodeMaterial::Mobility ElectrodeMaterial::mobility_factor(const double x) const
+  {
+    const double RT    = constants::gas_constant * temperature;
+    const double ideal = maximum_concentration * x * (1. - x) / RT;
+    const double d_ideal = maximum_concentration * (1. - 2. * x) / RT;
+    if (mobility_model == MobilityModel::ideal_solution)
+      return {ideal, d_ideal};
+    const double slope = open_circuit_potential.derivative(x);
+    const double theta = x * (1. - x) * std::abs(slope) / thermal_voltage();
+    if (theta < minimum_thermodynamic_factor)
+      return {ideal / minimum_thermodynamic_factor, d_ideal / minimum_thermodynamic_factor};
+    // m = c_max / (F |U'|), dm/dx = -c_max sign(U') U'' / (F U'^2).
+    const double m = maximum_concentration / (constants::faraday * std::abs(slope));
+    return {m, -m * open_circuit_potential.second_derivative(x) / slope};
   }
 
   double ElectrodeMaterial::exchange_current_density(const double cs) const

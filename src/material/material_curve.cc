@@ -106,9 +106,39 @@ namespace camfrac
                                interpolant.derivative(x);
         case Kind::expression:
           {
-            // Central difference; the step balances truncation and round-off.
-            const double h = 1e-6;
-            return (formula->value(x + h) - formula->value(x - h)) / (2. * h);
+            // Fourth-order central difference: with h = 1e-4 truncation and
+            // round-off are both ~1e-11 for the NMC811 fit (docs/theory.md §2),
+            // smooth enough to differentiate once more (the mobility's U'').
+            const double h = 1e-4;
+            return (formula->value(x - 2. * h) - 8. * formula->value(x - h) + 8. * formula->value(x + h) -
+                    formula->value(x + 2. * h)) /
+                   (12. * h);
+          }
+      }
+    return 0.;
+  }
+
+  double MaterialCurve::second_derivative(const double x) const
+  {
+    switch (curve_kind)
+      {
+        case Kind::constant:
+          return 0.;
+        case Kind::table:
+          {
+            if (!logarithmic)
+              return interpolant.second_derivative(x);
+            // D = 10^p: D'' = ln10 (D' p' + D p'').
+            const double ln10 = std::log(10.);
+            return ln10 * (derivative(x) * interpolant.derivative(x) + value(x) * interpolant.second_derivative(x));
+          }
+        case Kind::expression:
+          {
+            // Fourth-order central second difference, h = 3e-4.
+            const double h = 3e-4;
+            return (-formula->value(x - 2. * h) + 16. * formula->value(x - h) - 30. * formula->value(x) +
+                    16. * formula->value(x + h) - formula->value(x + 2. * h)) /
+                   (12. * h * h);
           }
       }
     return 0.;

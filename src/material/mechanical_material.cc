@@ -83,35 +83,13 @@ namespace camfrac
       }
     const std::string file  = resolve_data_file(lattice_file, data_directory, "Material/Lattice parameter file");
     const DataTable   table = DataTable::read(file);
-    const auto        x = table.column("x_Li"), a = table.column("a_A"), c = table.column("c_A");
-    // Sort by x and average rows with equal x (operando tables repeat points).
-    std::vector<std::size_t> order(x.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return x[i] < x[j]; });
-    std::vector<double> xs, as, cs;
-    std::vector<int>    counts;
-    for (const std::size_t i : order)
-      {
-        if (!(a[i] > 0.) || !(c[i] > 0.))
-          throw InputError("data file '" + file + "': lattice parameters must be positive");
-        if (!xs.empty() && std::abs(x[i] - xs.back()) < 1e-12)
-          {
-            as.back() += a[i];
-            cs.back() += c[i];
-            ++counts.back();
-            continue;
-          }
-        xs.push_back(x[i]);
-        as.push_back(a[i]);
-        cs.push_back(c[i]);
-        counts.push_back(1);
-      }
+    auto x = table.column("x_Li"), as = table.column("a_A"), cs = table.column("c_A");
+    // Strictly monotone in x (either direction), no repeated x.
+    sort_table_rows(x, {&as, &cs}, file, "x_Li");
+    const std::vector<double> xs = x;
     for (std::size_t k = 0; k < xs.size(); ++k)
-      {
-        as[k] /= counts[k];
-        cs[k] /= counts[k];
-      }
+      if (!(as[k] > 0.) || !(cs[k] > 0.))
+        throw InputError("data file '" + file + "': lattice parameters must be positive");
     // Smoothing: operando tables carry scatter, and PCHIP through scattered
     // points has curvature spikes; d^2 eps/dx^2 enters the stress-coupled
     // flux (docs/theory.md §7). Local linear regression with a Gaussian

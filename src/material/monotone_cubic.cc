@@ -103,6 +103,42 @@ namespace camfrac
     return d00 * values[k] + d10 * slopes[k] + d01 * values[k + 1] + d11 * slopes[k + 1];
   }
 
+  double MonotoneCubic::second_derivative(const double x) const
+  {
+    if (x <= nodes.front() || x >= nodes.back())
+      return 0.;
+    const std::size_t k   = interval(x);
+    const double      h   = nodes[k + 1] - nodes[k];
+    const double      t   = (x - nodes[k]) / h;
+    const double      d00 = 6. * (2. * t - 1.) / (h * h);
+    const double      d10 = (6. * t - 4.) / h;
+    const double      d11 = (6. * t - 2.) / h;
+    return d00 * (values[k] - values[k + 1]) + d10 * slopes[k] + d11 * slopes[k + 1];
+  }
+
+  void sort_table_rows(std::vector<double> &x, const std::vector<std::vector<double> *> &columns,
+                       const std::string &file_name, const std::string &column_name)
+  {
+    if (x.size() < 2)
+      throw InputError("data file '" + file_name + "': a table needs at least two rows");
+    const bool decreasing = x[1] < x[0];
+    for (std::size_t k = 1; k < x.size(); ++k)
+      if (!(decreasing ? x[k] < x[k - 1] : x[k] > x[k - 1]))
+        {
+          std::ostringstream value;
+          value << x[k];
+          throw InputError("data file '" + file_name + "': column '" + column_name + "' must be strictly " +
+                           (decreasing ? "decreasing" : "increasing") + ", but data row " + std::to_string(k + 1) +
+                           " holds " + value.str() + (x[k] == x[k - 1] ? ", which repeats the row before" :
+                                                                          ", out of order"));
+        }
+    if (!decreasing)
+      return;
+    std::reverse(x.begin(), x.end());
+    for (auto *column : columns)
+      std::reverse(column->begin(), column->end());
+  }
+
   // -------------------------------------------------------------- DataTable
   DataTable DataTable::read(const std::string &file_name)
   {

@@ -103,6 +103,15 @@ namespace camfrac
   }
 
   template <int dim>
+  ElectrodeMaterial::Mobility MaterialField<dim>::mobility_factor(const MaterialPoint &point, const double x) const
+  {
+    return {blend(core, shell, point.shell_fraction,
+                  [&](const ElectrodeMaterial &m) { return m.mobility_factor(x).value; }),
+            blend(core, shell, point.shell_fraction,
+                  [&](const ElectrodeMaterial &m) { return m.mobility_factor(x).derivative; })};
+  }
+
+  template <int dim>
   SymmetricTensor<4, 3> MaterialField<dim>::stiffness(const MaterialPoint &point) const
   {
     if (point.region != Region::active)

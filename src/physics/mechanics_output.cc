@@ -99,6 +99,8 @@ namespace camfrac
         const double h         = 1e-4 * material.maximum_concentration;
         const auto   curvature = (chemical_strain_derivative_at(local, c_values[q] + h) -
                                 chemical_strain_derivative_at(local, c_values[q] - h)) / (2. * h);
+        s.fixed_strain_stiffness =
+          g[q] * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate)) - s.stress * curvature;
         s.split_stiffness =
           std::max(g[q] * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
                                    0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -

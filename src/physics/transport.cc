@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <type_traits>
 
 namespace camfrac
@@ -311,6 +312,17 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  ElectrodeMaterial::Mobility
+  TransportField<dim, LA>::mobility_factor_at(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                              const unsigned int q, const double x) const
+  {
+    if (!material_field)
+      return material.mobility_factor(x);
+    const unsigned int n_q = Utilities::pow(fe.degree + 1, dim);
+    return material_field->mobility_factor(point_materials[cell->active_cell_index() * n_q + q], x);
+  }
+
+  template <int dim, typename LA>
   double TransportField<dim, LA>::surface_ocp(const double x) const
   {
     return material_field ? material_field->open_circuit_potential(x) : material.open_circuit_potential.value(x);
@@ -424,6 +436,19 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  std::pair<double, double> TransportField<dim, LA>::open_circuit_range() const
+  {
+    double lo = std::numeric_limits<double>::max(), hi = -std::numeric_limits<double>::max();
+    for (unsigned int k = 0; k <= 1000; ++k)
+      {
+        const double u = surface_ocp(std::min(std::max(k / 1000., 1e-6), 1. - 1e-6));
+        lo             = std::min(lo, u);
+        hi             = std::max(hi, u);
+      }
+    return {lo, hi};
+  }
+
+  template <int dim, typename LA>
   double TransportField<dim, LA>::open_circuit_voltage() const
   {
     return mean_surface_ocp(solution);
@@ -517,6 +542,63 @@ namespace camfrac
   template <int dim, typename LA>
   StepResult TransportField<dim, LA>::advance(const double dt, const Control &control)
   {
+    StepResult result = solve_step(dt, control, warm_start);
+    if (result.converged || control.mode != Control::Mode::voltage || !settings.butler_volmer)
+      return result;
+    return continue_in_potential(dt, control.value, result);
+  }
+
+  // Continuation in phi (docs/theory.md §5, "Potentiostatic steps"): the
+  // same step is solved for a sequence of potentials from the accepted phi to
+  // the target, each stage starting from the last converged one. Only the
+  // last stage's solution is kept, so the step's solution is unchanged.
+  template <int dim, typename LA>
+  StepResult TransportField<dim, LA>::continue_in_potential(const double dt, const double target,
+                                                            const StepResult &failed)
+  {
+    StepResult total;
+    total.newton_iterations = failed.newton_iterations;
+    total.linear_iterations = failed.linear_iterations;
+    trial                   = solution;
+    trial_owned             = solution;
+    trial_phi               = phi;
+    double       reached    = phi;
+    double       increment  = 0.25 * (target - phi);
+    const double smallest   = 1e-4 * material.thermal_voltage();
+    Vector       saved(locally_owned_dofs, mpi_communicator);
+    for (unsigned int stage = 0; stage < 400 && std::abs(increment) >= smallest; ++stage)
+      {
+        const double next = std::abs(target - reached) <= std::abs(increment) ? target : reached + increment;
+        saved             = trial_owned;
+        const StepResult r = solve_step(dt, {Control::Mode::voltage, next}, true);
+        total.newton_iterations += r.newton_iterations;
+        total.linear_iterations += r.linear_iterations;
+        if (!r.converged)
+          {
+            trial_owned = saved;
+            trial       = saved;
+            trial_phi   = reached;
+            increment *= 0.5;
+            continue;
+          }
+        reached = next;
+        if (next == target)
+          {
+            StepResult result        = r;
+            result.newton_iterations = total.newton_iterations;
+            result.linear_iterations = total.linear_iterations;
+            result.continuation_stages = stage + 1;
+            return result;
+          }
+        increment *= 1.5;
+      }
+    total.converged = false;
+    return total;
+  }
+
+  template <int dim, typename LA>
+  StepResult TransportField<dim, LA>::solve_step(const double dt, const Control &control, const bool warm)
+  {
     StepResult  result;
     StepProblem problem;
     problem.dt              = dt;
@@ -526,7 +608,7 @@ namespace camfrac
     problem.current_scale   = std::max(std::abs(control.value), 1e-3 * one_c_current());
 
     old_solution_owned = solution;
-    if (!warm_start)
+    if (!warm)
       {
         trial       = solution;
         trial_owned = solution;
@@ -537,7 +619,7 @@ namespace camfrac
 
     try
       {
-        if (problem.galvanostatic && !warm_start)
+        if (problem.galvanostatic && !warm)
           predict_potential(problem.applied_current);
         Vector update(locally_owned_dofs, mpi_communicator);
         Vector border_solution(locally_owned_dofs, mpi_communicator);

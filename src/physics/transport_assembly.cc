@@ -126,10 +126,9 @@ namespace camfrac
         Tensor<2, dim> shape_flux_tensor = D;
         if (coupled)
           {
-            // -J = D grad c - M grad s_used, M = D c_max x(1-x)/(RT).
-            const double         RT     = constants::gas_constant * material.temperature;
-            const double         factor = c_max * x * (1. - x) / RT;
-            const Tensor<2, dim> M      = factor * D;
+            // -J = D grad c - M grad s_used, M = m(x) D ([M], thermodynamic or ideal solution).
+            const auto           mobility = mobility_factor_at(cell, q, x);
+            const Tensor<2, dim> M        = mobility.value * D;
             const double         dc     = c_q - scratch.reference_values[q];
             const double         L      = scratch.stabilisation_values[q];
             const Tensor<1, dim> g      = scratch.potential_gradients[q] -
@@ -138,7 +137,7 @@ namespace camfrac
             flux_with_stress -= M * g;
             if (in.with_jacobian)
               {
-                const Tensor<2, dim> dM_dx = factor * diffusivity_at(cell, q, x, true) + c_max * (1. - 2. * x) / RT * D;
+                const Tensor<2, dim> dM_dx = mobility.value * diffusivity_at(cell, q, x, true) + mobility.derivative * D;
                 d_flux_dx += -(dM_dx * g) / c_max + M * scratch.stabilisation_gradients[q];
                 shape_flux_tensor += L * M;
               }

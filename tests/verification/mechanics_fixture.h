@@ -46,6 +46,9 @@ namespace camfrac::testing
       material.maximum_concentration  = 50000.;
       material.diffusivity            = MaterialCurve::constant(1e-14);
       material.open_circuit_potential = MaterialCurve::constant(4.0);
+      // A constant U has no thermodynamic mobility (U' = 0): the verification
+      // cases use the ideal-solution M = D c_max x(1-x)/(RT) unless they set it.
+      material.mobility_model = ElectrodeMaterial::MobilityModel::ideal_solution;
       transport_settings.fe_degree             = degree;
       transport_settings.butler_volmer         = false;
       transport_settings.initial_stoichiometry = 0.5;

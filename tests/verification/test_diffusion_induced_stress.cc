@@ -5,6 +5,7 @@
 // identities, and the 2D steady state.
 
 #include "crank_solution.h"
+#include "radial_diffusion.h"
 #include "mechanics_fixture.h"
 
 #include <deal.II/base/qprojector.h>
@@ -216,4 +217,100 @@ TEST(DiffusionInducedStress, PlaneStrainDiskReachesItsSteadyState)
             << r.surface_hoop / S << " (steady -0.25)" << std::endl;
   EXPECT_NEAR(r.center_radial / S, 0.125, 0.02 * 0.125);
   EXPECT_NEAR(r.surface_hoop / S, -0.25, 0.02 * 0.25);
+}
+
+namespace
+{
+  // The two-way problem of a free isotropic particle with constant Omega
+  // reduces to radial nonlinear diffusion: sigma_h = K'(c_mean - c) with
+  // grad sigma_h = -(2 E Omega / (9 (1 - nu))) grad c in the sphere and in the
+  // plane-strain cylinder alike, so J = -(D + M 2 E Omega^2 / (9 (1 - nu))) grad c
+  // (docs/theory.md §3, [J], [M]). Both mobility models, with an OCP whose
+  // slope varies: U(x) = 4.5 - 0.6 x - 0.1 tanh(5 (x - 0.5)).
+  const char  *two_way_ocp = "4.5 - 0.6*x - 0.1*tanh(5*(x - 0.5))";
+  double       two_way_ocp_slope(const double x)
+  {
+    const double ch = std::cosh(5. * (x - 0.5));
+    return -0.6 - 0.5 / (ch * ch);
+  }
+
+  /// M/D of the model, written out here independently of ElectrodeMaterial.
+  double reference_mobility(const ElectrodeMaterial::MobilityModel model, const double c)
+  {
+    const double x = c / c_max;
+    if (model == ElectrodeMaterial::MobilityModel::ideal_solution)
+      return c_max * x * (1. - x) / (constants::gas_constant * 298.15);
+    return c_max / (constants::faraday * std::abs(two_way_ocp_slope(x)));
+  }
+
+  template <int dim>
+  void compare_two_way_with_radial_reference(const unsigned int refinements, const ElectrodeMaterial::MobilityModel model)
+  {
+    auto p = std::make_unique<CoupledParticle<dim>>(R, refinements, 2);
+    p->material.open_circuit_potential = MaterialCurve::expression(two_way_ocp, "test OCP");
+    p->material.mobility_model         = model;
+    p->transport_settings.initial_stoichiometry    = c0 / c_max;
+    p->mechanics_settings.stress_coupled_diffusion = true;
+    p->mechanical_material.set_isotropic_elasticity(E, nu);
+    p->mechanical_material.set_isotropic_chemical_strain(Omega, c0 / c_max, c_max);
+    p->setup();
+
+    const double K_h = 2. * E * Omega * Omega / (9. * (1. - nu));
+    const double dt  = 1.;
+    camfrac::testing::RadialDiffusion reference(dim, R, c0, 4000,
+                                       [&](const double c) { return D * (1. + reference_mobility(model, c) * K_h); });
+    // Stress of the 1D profile from the closed-form integrals (Timoshenko &
+    // Goodier; VERIFICATION.md §B): sigma_r(0) and the surface hoop stress.
+    const double radial_factor = E * Omega / ((dim == 3 ? 4.5 : 6.) * (1. - nu)); // 2/9 (sphere), 1/6 (cylinder)
+    const double hoop_factor   = E * Omega / (3. * (1. - nu));
+    const double S             = E * Omega * J * R / (3. * (1. - nu) * D);
+
+    double t = 0., t_reference = 0.;
+    for (const double tau : {0.1, 0.3})
+      {
+        const double target = tau * R * R / D;
+        advance_to(*p, t, target, dt);
+        // The 1D reference with the same implicit Euler steps: the comparison
+        // measures the spatial discretisation and the coupling, not the
+        // (common) O(dt) error of the time integrator.
+        const unsigned int n_steps = static_cast<unsigned int>(std::round((target - t_reference) / dt));
+        for (unsigned int k = 0; k < n_steps; ++k)
+          reference.step((target - t_reference) / n_steps, J);
+        t_reference = target;
+        const auto result = probe(*p, S);
+        const double c_centre = reference.value(0.), c_surface = reference.value(R), c_mean = reference.mean();
+        const double radial = radial_factor * (c_mean - c_centre);
+        const double hoop   = hoop_factor * (c_mean - c_surface);
+        const double e_c = std::abs((result.surface_c - result.center_c) - (c_surface - c_centre)) /
+                           std::abs(c_surface - c_centre);
+        const double e_r = std::abs(result.center_radial - radial) / std::abs(radial);
+        const double e_t = std::abs(result.surface_hoop - hoop) / std::abs(hoop);
+        std::cout << "  " << (dim == 3 ? "sphere" : "cylinder") << ", "
+                  << (model == ElectrodeMaterial::MobilityModel::ideal_solution ? "ideal" : "thermodynamic")
+                  << ", tau = " << tau << ": c(R) - c(0) = " << result.surface_c - result.center_c << " (1D "
+                  << c_surface - c_centre << ", error " << 100. * e_c << "%), sigma_r(0)/S = "
+                  << result.center_radial / S << " (1D " << radial / S << ", error " << 100. * e_r
+                  << "%), sigma_theta(R)/S = " << result.surface_hoop / S << " (1D " << hoop / S << ", error "
+                  << 100. * e_t << "%)" << std::endl;
+        EXPECT_LT(e_c, 0.01);
+        EXPECT_LT(e_r, 0.01);
+        EXPECT_LT(e_t, 0.01);
+      }
+  }
+} // namespace
+
+TEST(DiffusionInducedStress, TwoWaySphereMatchesTheRadialReferenceThermodynamicMobility)
+{
+  compare_two_way_with_radial_reference<3>(2, ElectrodeMaterial::MobilityModel::thermodynamic);
+}
+
+TEST(DiffusionInducedStress, TwoWaySphereMatchesTheRadialReferenceIdealMobility)
+{
+  compare_two_way_with_radial_reference<3>(2, ElectrodeMaterial::MobilityModel::ideal_solution);
+}
+
+TEST(DiffusionInducedStress, TwoWayCylinderMatchesTheRadialReference)
+{
+  compare_two_way_with_radial_reference<2>(4, ElectrodeMaterial::MobilityModel::thermodynamic);
+  compare_two_way_with_radial_reference<2>(4, ElectrodeMaterial::MobilityModel::ideal_solution);
 }

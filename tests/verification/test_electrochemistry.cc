@@ -26,7 +26,8 @@ namespace
     dealii::parallel::distributed::Triangulation<2> tria{MPI_COMM_WORLD};
     std::unique_ptr<TransportField<2, TrilinosBackend>> field;
 
-    explicit Particle2D(double diffusivity, double film = 0., unsigned int refinements = 3)
+    explicit Particle2D(double diffusivity, double film = 0., unsigned int refinements = 3, double x0 = 0.8,
+                        double rate_constant = 3.5446e-11, unsigned int newton_iterations = 12)
     {
       geometry.radius             = 2e-6;
       geometry.global_refinements = refinements;
@@ -38,7 +39,9 @@ namespace
         "test");
       material.diffusivity     = MaterialCurve::constant(diffusivity);
       material.film_resistance = film;
-      settings.initial_stoichiometry = 0.8;
+      material.rate_constant         = rate_constant;
+      settings.initial_stoichiometry = x0;
+      settings.maximum_newton_iterations = newton_iterations;
       field = std::make_unique<TransportField<2, TrilinosBackend>>(tria, material, settings,
                                                                    geometry.nominal_volume<2>());
       field->setup();
@@ -245,4 +248,84 @@ TEST(Infiltration, CrackFacesReactAndConserveLithiumAndCharge)
       cutoff_time.push_back(end_of_cc);
     }
   EXPECT_GT(cutoff_time[1], 1.05 * cutoff_time[0]);
+}
+
+namespace
+{
+  /// x with U(x) = @p voltage for the NMC811 fit of Particle2D (U falls with x: bisection).
+  double nmc811_x_at(const double voltage)
+  {
+    const MaterialCurve U = MaterialCurve::expression(
+      "-0.8090*x + 4.4875 - 0.0428*tanh(18.5138*(x - 0.5542)) - 17.7326*tanh(15.7890*(x - 0.3117))"
+      " + 17.5842*tanh(15.9308*(x - 0.3120))",
+      "test");
+    double lo = 0.3, hi = 0.99;
+    for (int k = 0; k < 60; ++k)
+      (U.value(0.5 * (lo + hi)) > voltage ? lo : hi) = 0.5 * (lo + hi);
+    return 0.5 * (lo + hi);
+  }
+} // namespace
+
+TEST(PotentiostaticStep, HoldFarFromOpenCircuitConvergesWithFastKinetics)
+{
+  // The step of PITT and of potentiostatic stress experiments: from rest at
+  // 3.6 V, hold 4.0 V with kinetics 3000x faster than NMC811's. The surface
+  // must jump from x(3.6 V) to about x(4.0 V) within the first step; Newton
+  // alone cannot follow the exponential Butler-Volmer term that far, the
+  // continuation in phi can (docs/theory.md §5).
+  Particle2D           p(1e-14, 0., 3, nmc811_x_at(3.6), 1e-7);
+  TimeSteppingSettings ts;
+  TransportModel       transport_model(*p.field);
+  ProtocolRunner       runner(transport_model, Protocol::parse("hold 4.0 V until C/20", 1), ts);
+  double       lithium = p.field->summary().lithium_mol, charge = 0., worst = 0.;
+  unsigned int steps   = 0;
+  AcceptedStep first, last;
+  runner.run([&](const AcceptedStep &s) {
+    if (steps++ == 0)
+      first = s;
+    last = s;
+    charge += s.current * s.dt;
+    worst   = std::max(worst, std::abs((s.state.lithium_mol - lithium) + s.current * s.dt / constants::faraday));
+    lithium = s.state.lithium_mol;
+  });
+  const double one_c = p.field->one_c_current();
+  std::cout << "  hold 4.0 V from 3.6 V, k0 = 1e-7: " << steps << " steps, first step dt = " << first.dt
+            << " s with " << first.newton_iterations << " Newton iterations, I = " << first.current / one_c
+            << " C; end after " << last.time << " s at " << last.current / one_c
+            << " C, surface U = " << p.field->open_circuit_voltage() << " V, Li balance worst step "
+            << worst / std::abs(charge / constants::faraday) << std::endl;
+  ASSERT_GT(steps, 1u);
+  EXPECT_GT(first.current, 20. * one_c); // the surface jump: a large initial current
+  EXPECT_LE(last.current, one_c / 20. * (1. + ts.current_cutoff_tolerance));
+  // Fast kinetics: the surface sits at the held potential (eta ~ i/i0 RT/F).
+  EXPECT_NEAR(p.field->open_circuit_voltage(), 4.0, 2e-3);
+  EXPECT_LT(worst, 1e-9 * std::abs(charge / constants::faraday));
+}
+
+TEST(PotentiostaticStep, ContinuationInPotentialReachesTheDirectSolution)
+{
+  // A long first step of a 3.6 -> 4.2 V hold: plain Newton (12 iterations)
+  // fails, the continuation in phi converges. Reference: the same step by
+  // Newton allowed 400 iterations, which creeps to the same root.
+  const double x0 = nmc811_x_at(3.6);
+  Particle2D   p(1e-14, 0., 3, x0, 1e-7);
+  Particle2D   reference(1e-14, 0., 3, x0, 1e-7, 400);
+  const Control hold{Control::Mode::voltage, 4.2};
+  const auto    r = p.field->advance(10., hold);
+  const auto    r_ref = reference.field->advance(10., hold);
+  ASSERT_TRUE(r.converged);
+  ASSERT_TRUE(r_ref.converged);
+  double difference = 0.;
+  for (const auto i : p.field->trial_concentration().locally_owned_elements())
+    difference = std::max(difference, std::abs(p.field->trial_concentration()[i] -
+                                                reference.field->trial_concentration()[i]));
+  difference /= p.material.maximum_concentration;
+  std::cout << "  continuation: " << r.continuation_stages << " stages, " << r.newton_iterations
+            << " Newton iterations in all; plain Newton needed " << r_ref.newton_iterations
+            << "; max |x - x_ref| = " << difference << ", I = " << r.current << " A vs " << r_ref.current << " A"
+            << std::endl;
+  EXPECT_GT(r.continuation_stages, 0u);
+  EXPECT_GT(r_ref.newton_iterations, 12u);
+  EXPECT_LT(difference, 1e-8);
+  EXPECT_NEAR(r.current / r_ref.current, 1., 1e-7);
 }

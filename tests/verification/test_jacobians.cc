@@ -29,6 +29,7 @@
 
 #include <cmath>
 #include <memory>
+#include <utility>
 
 using namespace camfrac;
 using namespace dealii;
@@ -82,8 +83,10 @@ namespace
     Vector                                          potential, stabilisation, reference, c;
     double                                          radius = 2e-6;
 
-    TransportJacobianCase(const unsigned int degree, const bool stress, const bool crack)
+    TransportJacobianCase(const unsigned int degree, const bool stress, const bool crack,
+                          const ElectrodeMaterial::MobilityModel mobility)
     {
+      material.mobility_model = mobility;
       geometry.radius             = radius;
       geometry.global_refinements = 2;
       geometry.create(tria);
@@ -152,9 +155,11 @@ namespace
     double stress_share; // |K v - K_no-stress v| / |K v|, to show the check can see the stress term
   };
 
-  TransportErrors check_transport(const unsigned int degree, const bool stress, const bool crack)
+  TransportErrors check_transport(const unsigned int degree, const bool stress, const bool crack,
+                                  const ElectrodeMaterial::MobilityModel mobility =
+                                    ElectrodeMaterial::MobilityModel::thermodynamic)
   {
-    TransportJacobianCase p(degree, stress, crack);
+    TransportJacobianCase p(degree, stress, crack, mobility);
     const double          c_max = p.material.maximum_concentration;
     const double          dt    = 20.;
     const double          phi   = 3.9; // ~0.1 V above U(0.52): a charging overpotential
@@ -200,10 +205,14 @@ namespace
 
 TEST(TransportJacobian, MatchesFiniteDifferencesWithEveryTermOn)
 {
-  for (const unsigned int degree : {1u, 2u})
+  // Thermodynamic mobility (dm/dx through U''), Q1 and Q2; ideal solution, Q1.
+  using Mobility = ElectrodeMaterial::MobilityModel;
+  for (const auto [degree, mobility] : {std::pair{1u, Mobility::thermodynamic}, std::pair{2u, Mobility::thermodynamic},
+                                        std::pair{1u, Mobility::ideal_solution}})
     {
-      const TransportErrors e = check_transport(degree, true, true);
-      std::cout << "Q" << degree << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
+      const TransportErrors e = check_transport(degree, true, true, mobility);
+      std::cout << "Q" << degree << (mobility == Mobility::thermodynamic ? ", thermodynamic M" : ", ideal M")
+                << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
                 << ", g.v: " << e.current_row << ", dI/dphi: " << e.current_slope
                 << ", stress share of K v: " << e.stress_share << std::endl;
       EXPECT_LT(e.jacobian, 1e-6);

@@ -80,6 +80,8 @@ namespace
     material.maximum_concentration  = mms::c_max;
     material.diffusivity            = MaterialCurve::constant(mms::D);
     material.open_circuit_potential = MaterialCurve::constant(4.0);
+    // The manufactured solution (manufactured_solution.py) is derived with M = D c_max x(1-x)/(RT).
+    material.mobility_model         = ElectrodeMaterial::MobilityModel::ideal_solution;
     material.temperature            = mms::RT / constants::gas_constant;
     MechanicalMaterial mechanical;
     mechanical.set_isotropic_elasticity(mms::E, mms::nu);

@@ -63,6 +63,7 @@ namespace camfrac
 
     double       one_c_current() const override { return transport.one_c_current(); }
     double       open_circuit_voltage() const override { return transport.open_circuit_voltage(); }
+    std::pair<double, double> open_circuit_range() const override { return transport.open_circuit_range(); }
     bool         supports_voltage_control() const override { return transport.supports_voltage_control(); }
     StepResult   advance(const double dt, const Control &control) override;
     void         accept() override;
@@ -78,6 +79,8 @@ namespace camfrac
     void distribute_dofs();
     /// The mass matrix of the L2 projection.
     void assemble_mass_matrix();
+    /// The mechanical summary of the accepted state, with the well-posedness monitor.
+    void refresh_summary();
     /// s and L (owned) as the accepted and current coupling.
     void restore_coupling(const Vector &potential, const Vector &stabilisation);
 
@@ -94,6 +97,8 @@ namespace camfrac
     Vector potential, stabilisation, reference; // ghosted, current iterate
     Vector accepted_potential, accepted_stabilisation;
     MechanicalSummary accepted_summary;
+    double            trial_min_ratio    = 1.; ///< min (D + M(-ds/dc))/D of the last projection
+    double            accepted_min_ratio = 1.;
     unsigned int      trial_coupling_iterations = 0;
     unsigned int      trial_mechanics_iterations = 0;
 

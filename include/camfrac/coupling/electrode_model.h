@@ -4,6 +4,9 @@
 
 #include <camfrac/physics/summaries.h>
 
+#include <limits>
+#include <utility>
+
 namespace camfrac
 {
   /**
@@ -23,6 +26,12 @@ namespace camfrac
     virtual double one_c_current() const = 0;
     /// Mean open-circuit potential U(x_s) over the surface of the accepted state [V].
     virtual double open_circuit_voltage() const = 0;
+    /// The range [min, max] of U(x) over 0 < x < 1 [V]: the potentials a hold can reach.
+    /// The default (for lumped test models) is unbounded.
+    virtual std::pair<double, double> open_circuit_range() const
+    {
+      return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    }
     /// False when the surface condition cannot hold a potential (prescribed flux).
     virtual bool supports_voltage_control() const = 0;
 

@@ -49,6 +49,7 @@ namespace camfrac
     typename MechanicsField<dim, LA>::DamageView damage_view() const;
     double       one_c_current() const override { return chemo_mechanics.one_c_current(); }
     double       open_circuit_voltage() const override { return chemo_mechanics.open_circuit_voltage(); }
+    std::pair<double, double> open_circuit_range() const override { return chemo_mechanics.open_circuit_range(); }
     bool         supports_voltage_control() const override { return chemo_mechanics.supports_voltage_control(); }
     StepResult   advance(const double dt, const Control &control) override;
     void         accept() override;

@@ -110,6 +110,7 @@ namespace camfrac
     double                     last_voltage;
     unsigned int               accepted_steps = 0;
     std::vector<std::string>   warning_list;
+    unsigned int               jumps = 0; ///< steps accepted as a jump of x (run_step)
     StepHook                   step_hook;
     TrialCheck                 trial_check;
 

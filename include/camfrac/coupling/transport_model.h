@@ -23,6 +23,7 @@ namespace camfrac
 
     double       one_c_current() const override { return transport.one_c_current(); }
     double       open_circuit_voltage() const override { return transport.open_circuit_voltage(); }
+    std::pair<double, double> open_circuit_range() const override { return transport.open_circuit_range(); }
     bool         supports_voltage_control() const override { return transport.supports_voltage_control(); }
     StepResult   advance(const double dt, const Control &control) override { return transport.advance(dt, control); }
     void         accept() override { transport.accept(); }

@@ -48,6 +48,20 @@ namespace camfrac
     MaterialCurve open_circuit_potential;
     /// In-plane (a-b) chemical diffusivity D_ab(x) [m^2/s].
     MaterialCurve diffusivity;
+    /**
+     * The mobility M of the stress-driven flux M grad s (docs/theory.md §3,
+     * [M]): thermodynamic, M = D c_max / (F |U'(x)|), consistent with the
+     * material's own chemical potential mu_0 = -F U(x) and the chemical
+     * (GITT) diffusivity D; or ideal solution, M = D c_max x(1-x)/(RT).
+     */
+    enum class MobilityModel
+    {
+      thermodynamic,
+      ideal_solution
+    };
+    MobilityModel mobility_model = MobilityModel::thermodynamic;
+    /// Floor Theta_min on the thermodynamic factor (plateaus, U' -> 0): M <= M_ideal / Theta_min [-].
+    double minimum_thermodynamic_factor = 0.1;
     /// D_c / D_ab, the out-of-plane (c-axis) anisotropy ratio [-].
     double diffusivity_anisotropy = 1.;
     /// Crystal orientation: rotation crystal -> sample.
@@ -78,6 +92,18 @@ namespace camfrac
     dealii::Tensor<2, dim> diffusivity_tensor(const double x, const dealii::Tensor<2, 3> &rotation) const;
     template <int dim>
     dealii::Tensor<2, dim> diffusivity_tensor_derivative(const double x, const dealii::Tensor<2, 3> &rotation) const;
+
+    /// Thermodynamic factor Theta(x) = x(1-x) F |U'(x)| / (RT) [-] (1 for an ideal solution).
+    double thermodynamic_factor(const double x) const;
+    /// M/D = m(x) [mol^2 J^-1 m^-3] of the chosen mobility model and dm/dx:
+    /// thermodynamic m = c_max x(1-x) / (RT max(Theta, Theta_min)), which is
+    /// c_max/(F|U'|) wherever Theta >= Theta_min; ideal m = c_max x(1-x)/(RT).
+    struct Mobility
+    {
+      double value      = 0.;
+      double derivative = 0.;
+    };
+    Mobility mobility_factor(const double x) const;
 
     /// Exchange current density i_0(c_s) [A/m^2] and d i_0/d c_s.
     double exchange_current_density(const double surface_concentration) const;

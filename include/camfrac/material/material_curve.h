@@ -33,6 +33,11 @@ namespace camfrac
 
     double value(const double x) const;
     double derivative(const double x) const;
+    /// d/dx: exact for constants and tables, a fourth-order central
+    /// difference (step 1e-4) for expressions. d^2/dx^2: exact for constants
+    /// and tables (piecewise linear, the PCHIP is C^1), a fourth-order
+    /// central second difference (step 3e-4) for expressions.
+    double second_derivative(const double x) const;
 
     Kind kind() const { return curve_kind; }
 

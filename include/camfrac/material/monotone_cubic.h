@@ -27,6 +27,8 @@ namespace camfrac
 
     double value(const double x) const;
     double derivative(const double x) const;
+    /// Piecewise linear (the interpolant is C^1, not C^2); 0 outside the table.
+    double second_derivative(const double x) const;
 
     bool   empty() const { return nodes.empty(); }
     double front_x() const { return nodes.front(); }
@@ -39,6 +41,16 @@ namespace camfrac
 
     std::size_t interval(const double x) const;
   };
+
+  /**
+   * Check that the abscissae @p x of a table read from @p file_name are
+   * strictly monotone (increasing or decreasing) and put them, with every
+   * column in @p columns, in increasing order. A repeated or out-of-order
+   * value throws InputError naming the file, the column and the data row
+   * (1 = first row after the header).
+   */
+  void sort_table_rows(std::vector<double> &x, const std::vector<std::vector<double> *> &columns,
+                       const std::string &file_name, const std::string &column_name);
 
   /**
    * A numeric table read from a whitespace- or tab-separated text file.

@@ -57,6 +57,9 @@ namespace camfrac
     dealii::Tensor<2, dim> diffusivity_tensor(const MaterialPoint &point, double x) const;
     dealii::Tensor<2, dim> diffusivity_tensor_derivative(const MaterialPoint &point, double x) const;
 
+    /// M/D of the stress-driven flux and its x-derivative (ElectrodeMaterial::mobility_factor), blended.
+    ElectrodeMaterial::Mobility mobility_factor(const MaterialPoint &point, double x) const;
+
     dealii::SymmetricTensor<4, 3> stiffness(const MaterialPoint &point) const;
     /// eps_ch(c) and d eps_ch/dc [1/(mol/m^3)].
     dealii::SymmetricTensor<2, 3> chemical_strain(const MaterialPoint &point, double c) const;

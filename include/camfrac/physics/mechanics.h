@@ -81,6 +81,10 @@ namespace camfrac
     /// Local stiffness of s = sigma : d eps_ch/dc against c, L [J m^3/mol^2],
     /// for the stabilisation of the c-u split (docs/theory.md §7).
     double                        split_stiffness = 0.;
+    /// -ds/dc at fixed strain, g eps' : C : eps' - sigma : eps'' [J m^3/mol^2]
+    /// (eps' = d eps_ch/dc): the local stress contribution to the effective
+    /// diffusivity D + M (-ds/dc) (docs/theory.md §3, well-posedness monitor).
+    double                        fixed_strain_stiffness = 0.;
     /// Undegraded crack-driving energy psi+ of the energy split [J/m^3] (docs/theory.md §11).
     double                        positive_energy_density = 0.;
     /// g(d) at the point (1 without fracture).

@@ -29,6 +29,8 @@ namespace camfrac
     unsigned int newton_iterations = 0;
     unsigned int linear_iterations = 0;
     unsigned int coupling_iterations = 0; ///< c-u iterations of a coupled model (0 otherwise)
+    /// Potentiostatic steps solved by continuation in phi: the number of stages (0: direct Newton).
+    unsigned int continuation_stages = 0;
     double       voltage           = 0.; ///< phi [V]
     double       current           = 0.; ///< I [A], positive on charge
     double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
@@ -59,6 +61,10 @@ namespace camfrac
     double       max_gb_normal_stress = 0.;
     /// Band-volume-weighted mean misorientation across grain boundaries (hexagonal symmetry) [degrees].
     double       mean_misorientation = 0.;
+    /// Smallest (D + M (-ds/dc))/D over the quadrature points, with the
+    /// fixed-strain -ds/dc (docs/theory.md §3.2); 1 without stress-coupled
+    /// diffusion. Negative: the continuum problem is ill-posed there.
+    double       min_effective_diffusivity_ratio = 1.;
     unsigned int coupling_iterations = 0;
     unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
   };

@@ -94,6 +94,8 @@ namespace camfrac
     double       one_c_current() const;
     /// Mean U(x_s) over the surface of the accepted state [V].
     double       open_circuit_voltage() const;
+    /// min and max of the surface U(x) over 0 < x < 1 [V] (sampled at 1001 points).
+    std::pair<double, double> open_circuit_range() const;
     /// False for a prescribed flux: the surface cannot hold a potential.
     bool         supports_voltage_control() const { return settings.butler_volmer; }
     /// One implicit step of length @p dt from the accepted state (collective).
@@ -178,6 +180,10 @@ namespace camfrac
      * particle current. Empty: no infiltration. Butler–Volmer mode only.
      */
     void set_crack_surface_density(std::vector<double> density) { crack_surface_density = std::move(density); }
+    /// M/D at point q of the volume quadrature QGauss(degree + 1) of @p cell
+    /// (ElectrodeMaterial::mobility_factor, blended in a composition gradient).
+    ElectrodeMaterial::Mobility mobility_factor_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                                   unsigned int q, double x) const;
     /// Whether Li is transported in @p cell (false in coating and matrix).
     bool stores_lithium(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const
     {
@@ -294,6 +300,11 @@ namespace camfrac
       /// hypot(|R|/residual_scale, (I - I_applied)/current_scale).
       double merit(double residual_norm, double current) const;
     };
+    /// Newton from the accepted state, or (@p warm) from the last trial.
+    StepResult solve_step(double dt, const Control &control, bool warm);
+    /// A potentiostatic step that Newton could not solve directly: continuation
+    /// in phi from the accepted potential to @p target.
+    StepResult continue_in_potential(double dt, double target, const StepResult &failed);
     /// Newton on phi alone at the trial c, to meet the applied current.
     void predict_potential(double applied_current);
     /// Backtracking line search along (update, dphi) from the trial state.
