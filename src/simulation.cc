@@ -383,7 +383,7 @@ namespace camfrac
     if (m.initial_stoichiometry < m.minimum_stoichiometry || m.initial_stoichiometry > m.maximum_stoichiometry)
       warn("parameter 'Material/Initial stoichiometry' = " + std::to_string(m.initial_stoichiometry) +
            " lies outside the usable window [" + std::to_string(m.minimum_stoichiometry) + ", " +
-           std::to_string(m.maximum_stoichiometry) + "] (Minimum/Maximum stoichiometry): SOC starts outside [0, 1]");
+           std::to_string(m.maximum_stoichiometry) + "] (Minimum/Maximum stoichiometry), so SOC starts outside [0, 1]");
     // Grains resolved by fewer than two cells across: count the cells whose
     // centre lies in each grain.
     const auto &field = sim.material_field;
@@ -409,7 +409,7 @@ namespace camfrac
     if (small > 0)
       warn(std::to_string(small) + " of " + std::to_string(cells.size()) +
            " grains are resolved by fewer than two cells across (fewest: " + std::to_string(int(fewest)) +
-           " cells); refine the mesh (Geometry/Global refinements) for grain-scale stresses");
+           " cells): refine the mesh (Geometry/Global refinements) for grain-scale stresses");
   }
 
   // The well-posedness monitor (docs/theory.md §3.2): said once, when the
@@ -424,7 +424,7 @@ namespace camfrac
     message << "step " << step.step << ", t = " << step.time << " s, V = " << step.voltage
             << " V: the effective diffusivity (D + M (-ds/dc))/D reached " << mechanics.min_effective_diffusivity_ratio
             << " (history.csv, min_effective_diffusivity_ratio): the stress-coupled transport problem is ill-posed "
-               "there without a gradient energy, and the result depends on the mesh; a gradient-energy coefficient "
+               "there without a gradient energy, and the result depends on the mesh. A gradient-energy coefficient "
                "kappa (Cahn-Hilliard, docs/theory.md §3.2) is the remedy";
     warn(message.str());
   }

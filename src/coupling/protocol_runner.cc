@@ -364,7 +364,7 @@ namespace camfrac
               {
                 std::ostringstream message;
                 message << where << ": x changed by " << result.max_change_x << " within one step at t = "
-                        << current_time << " s whatever the step length (a jump of the surface concentration); "
+                        << current_time << " s whatever the step length (a jump of the surface concentration), "
                         << "accepted" << (jumps == 3 ? " (further jumps are counted, not listed)" : "");
                 warning_list.push_back(message.str());
               }

@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <tuple>
+#include <utility>
 
 using namespace camfrac;
 using camfrac::testing::CoupledParticle;
@@ -34,16 +36,11 @@ namespace
     double hydrostatic_identity_error = 0.; // max |sigma_h - K (c_mean - c)| / S over the points
   };
 
+  /// sigma_xx and c at the origin (a vertex; owned by some cell).
   template <int dim>
-  StressProbe probe(const CoupledParticle<dim> &p, const double S)
+  std::pair<double, double> centre_values(const CoupledParticle<dim> &p)
   {
-    StressProbe        result;
-    const auto        &t_dof = p.transport->get_dof_handler();
-    const unsigned int degree = p.mechanics->get_fe_degree();
-    const auto         summary = p.transport->summary();
-    result.mean_c = summary.mean_x * c_max;
-
-    // Centre: sigma_xx and c at the origin (a vertex; owned by some cell).
+    const auto &t_dof = p.transport->get_dof_handler();
     const auto [cell, reference] =
       dealii::GridTools::find_active_cell_around_point(p.mechanics->get_mapping(), p.triangulation, dealii::Point<dim>());
     const dealii::Quadrature<dim> centre(reference);
@@ -54,8 +51,19 @@ namespace
     c_centre.get_function_values(p.transport->concentration(), c_values);
     std::vector<MaterialPointState> states;
     p.mechanics->evaluate(cell, centre, c_values, states);
-    result.center_radial = states[0].stress[0][0];
-    result.center_c      = c_values[0];
+    return {states[0].stress[0][0], c_values[0]};
+  }
+
+  template <int dim>
+  StressProbe probe(const CoupledParticle<dim> &p, const double S)
+  {
+    StressProbe        result;
+    const auto        &t_dof = p.transport->get_dof_handler();
+    const unsigned int degree = p.mechanics->get_fe_degree();
+    const auto         summary = p.transport->summary();
+    result.mean_c = summary.mean_x * c_max;
+    std::tie(result.center_radial, result.center_c) = centre_values(p);
+    std::vector<MaterialPointState> states;
 
     // Surface: averages over the face quadrature points; sigma_theta is
     // the in-plane hoop component (tr_dim sigma - n.sigma.n)/(dim - 1).
@@ -313,4 +321,72 @@ TEST(DiffusionInducedStress, TwoWayCylinderMatchesTheRadialReference)
 {
   compare_two_way_with_radial_reference<2>(4, ElectrodeMaterial::MobilityModel::thermodynamic);
   compare_two_way_with_radial_reference<2>(4, ElectrodeMaterial::MobilityModel::ideal_solution);
+}
+
+namespace
+{
+  /// Cheng & Verbrugge (2009), potentiostatic sphere: the centre hydrostatic
+  /// stress sigma_h(0) / (2 E Omega (c_s - c_0) / (9 (1 - nu))) = c~_mean - c~(0)
+  /// with Crank's series for a fixed surface concentration (Crank eq. 6.18):
+  /// c~(0) = 1 + 2 sum (-1)^n exp(-n^2 pi^2 tau), c~_mean = 1 - 6/pi^2 sum exp(-n^2 pi^2 tau)/n^2.
+  double potentiostatic_centre_stress(const double tau)
+  {
+    double centre = 1., mean = 1.;
+    for (int n = 1; n < 400; ++n)
+      {
+        const double e = std::exp(-n * n * M_PI * M_PI * tau);
+        centre += 2. * (n % 2 == 0 ? 1. : -1.) * e;
+        mean -= 6. / (M_PI * M_PI) * e / (n * n);
+      }
+    return mean - centre;
+  }
+} // namespace
+
+TEST(DiffusionInducedStress, PotentiostaticCentreStressPeakApproachesTheSeriesAsKineticsGetFaster)
+{
+  // A sphere at rest at U(x0) = 3.7 V, then a hold 0.4 V higher: with fast
+  // kinetics the surface sits at U(x_s) = 4.1 V, i.e. c_s = 0.1 c_max, and
+  // the centre stress follows Cheng & Verbrugge's potentiostatic solution.
+  // U = 4.2 - x (linear), constant D, one-way coupling (their model).
+  double series_peak = 0.;
+  for (double tau = 1e-3; tau < 0.3; tau += 1e-4)
+    series_peak = std::max(series_peak, std::abs(potentiostatic_centre_stress(tau)));
+  const double x0 = 0.5, xs = 0.1;
+  const double scale = 2. * E * Omega * c_max * (x0 - xs) / (9. * (1. - nu)); // |2 E Omega (c_s - c0)/(9(1-nu))|
+  std::vector<double> ratios;
+  for (const double k : {1e-9, 1e-8, 1e-7})
+    {
+      auto p = std::make_unique<CoupledParticle<3>>(R, 2, 2);
+      p->material.open_circuit_potential             = MaterialCurve::expression("4.2 - x", "test OCP");
+      p->material.rate_constant                      = k;
+      p->transport_settings.butler_volmer            = true;
+      p->transport_settings.initial_stoichiometry    = x0;
+      p->mechanics_settings.stress_coupled_diffusion = false;
+      p->mechanical_material.set_isotropic_elasticity(E, nu);
+      p->mechanical_material.set_isotropic_chemical_strain(Omega, x0, c_max);
+      p->setup();
+      double peak = 0., t_peak = 0., t = 0.;
+      const double dt = 0.2; // R^2/D = 100 s: the series peaks at tau = 0.057, t = 5.7 s
+      while (t < 8. - 1e-9) // past the peak
+        {
+          const auto r = p->model->advance(dt, {Control::Mode::voltage, 4.1});
+          ASSERT_TRUE(r.converged) << "k0 = " << k << ", t = " << t;
+          p->model->accept();
+          t += dt;
+          const double centre = std::abs(centre_values(*p).first); // sigma_h(0) = sigma_xx(0)
+          if (centre > peak)
+            {
+              peak   = centre;
+              t_peak = t;
+            }
+        }
+      ratios.push_back(peak / scale / series_peak);
+      std::cout << "  k0 = " << k << ": peak |sigma_h(0)| = " << peak / 1e6 << " MPa at t = " << t_peak
+                << " s; Cheng-Verbrugge series " << series_peak * scale / 1e6 << " MPa at tau = 0.057 (t = 5.7 s): ratio "
+                << ratios.back() << std::endl;
+    }
+  // Faster kinetics bring the surface closer to equilibrium, the peak closer to the series.
+  EXPECT_LT(ratios[0], ratios[1]);
+  EXPECT_LT(ratios[1], ratios[2]);
+  EXPECT_NEAR(ratios[2], 1., 0.03);
 }
