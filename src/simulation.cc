@@ -417,7 +417,10 @@ namespace camfrac
   template <int dim, typename LA>
   void SimulationRun<dim, LA>::check_well_posedness(const MechanicalSummary &mechanics, const AcceptedStep &step)
   {
-    if (ill_posed_warned || !(mechanics.min_effective_diffusivity_ratio < 0.))
+    // With a gradient energy the problem stays well posed (the ratio is the
+    // kappa = 0 estimate and may stay negative inside a spinodal region).
+    if (ill_posed_warned || !(mechanics.min_effective_diffusivity_ratio < 0.) ||
+        sim.material.gradient_energy_coefficient > 0.)
       return;
     ill_posed_warned = true;
     std::ostringstream message;
@@ -425,7 +428,7 @@ namespace camfrac
             << " V: the effective diffusivity (D + M (-ds/dc))/D reached " << mechanics.min_effective_diffusivity_ratio
             << " (history.csv, min_effective_diffusivity_ratio): the stress-coupled transport problem is ill-posed "
                "there without a gradient energy, and the result depends on the mesh. A gradient-energy coefficient "
-               "kappa (Cahn-Hilliard, docs/theory.md §3.2) is the remedy";
+               "'Material/Gradient energy coefficient' (kappa, Cahn-Hilliard, docs/theory.md §3.3) is the remedy";
     warn(message.str());
   }
 

@@ -188,7 +188,7 @@ namespace camfrac
               const double l = settings.stabilisation_factor * states[q].split_stiffness;
               // (D + M (-ds/dc))/D = 1 + m(x) (-ds/dc) at fixed strain (M = m D).
               const double x = std::min(std::max(c_values[q] / c_max, 1e-9), 1. - 1e-9);
-              min_ratio      = std::min(min_ratio, 1. + transport.mobility_factor_at(cell, q, x).value *
+              min_ratio      = std::min(min_ratio, 1. + transport.mobility_factor_at(cell, q, x, false).value *
                                                      states[q].fixed_strain_stiffness);
               for (unsigned int i = 0; i < n; ++i)
                 {

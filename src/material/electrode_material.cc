@@ -161,6 +161,13 @@ namespace camfrac
                         "flat (plateaus, two-phase regions, LRMO activation) the consistent M would be unbounded; the "
                         "floor caps it at 1/Theta_min times the ideal-solution mobility. NMC811 has Theta = 3-23 in "
                         "its window, so the floor acts only near x = 1.");
+      prm.declare_entry("Gradient energy coefficient", "0", Double(0.),
+                        "Cahn-Hilliard gradient-energy coefficient kappa [J m^5/mol^2], >= 0, in the free energy "
+                        "psi_chem(c) + kappa/2 |grad c|^2 + psi_el (docs/theory.md §3.3). 0 keeps the single-field "
+                        "transport; > 0 solves the mixed (c, mu) formulation, which is well posed where the stress "
+                        "makes the local diffusivity negative (history column min_effective_diffusivity_ratio < 0). "
+                        "It sets an interface width w = sqrt(kappa c_max / |d mu_0/dx|): choose kappa so that w spans "
+                        "at least two cells (docs/user-guide.md).");
       prm.declare_entry("Crystal orientation", "0, 0, 0", dealii::Patterns::Anything(),
                         "Bunge Euler angles phi1, Phi, phi2 [degrees] (ZXZ) of the crystal, rotating crystal "
                         "axes into sample axes. '0, 0, 0' puts the c-axis along z (out of plane in 2D).");
@@ -227,6 +234,7 @@ namespace camfrac
     mobility_model = prm.get("Mobility model") == "thermodynamic" ? MobilityModel::thermodynamic :
                                                                      MobilityModel::ideal_solution;
     minimum_thermodynamic_factor = prm.get_double("Minimum thermodynamic factor");
+    gradient_energy_coefficient  = prm.get_double("Gradient energy coefficient");
 
     const auto angles = parse_list(prm.get("Crystal orientation"), "Material/Crystal orientation", 3);
     const double degree = M_PI / 180.;
@@ -335,20 +343,31 @@ namespace camfrac
     return x * (1. - x) * std::abs(open_circuit_potential.derivative(x)) / thermal_voltage();
   }
 
-  ElectrodeMaterial::Mobility ElectrodeMaterial::mobility_factor(const double x) const
+  ElectrodeMaterial::Mobility ElectrodeMaterial::mobility_factor(const double x, const bool with_derivative) const
   {
-    const double RT    = constants::gas_constant * temperature;
-    const double ideal = maximum_concentration * x * (1. - x) / RT;
-    const double d_ideal = maximum_concentration * (1. - 2. * x) / RT;
+    const double RT      = constants::gas_constant * temperature;
+    const double ideal   = maximum_concentration * x * (1. - x) / RT;
+    const double d_ideal = with_derivative ? maximum_concentration * (1. - 2. * x) / RT : 0.;
     if (mobility_model == MobilityModel::ideal_solution)
       return {ideal, d_ideal};
+    // Theta = x(1-x)|U'|/(RT/F) (thermodynamic_factor(), with U' evaluated once here).
     const double slope = open_circuit_potential.derivative(x);
-    const double theta = x * (1. - x) * std::abs(slope) / thermal_voltage();
-    if (theta < minimum_thermodynamic_factor)
+    if (x * (1. - x) * std::abs(slope) / thermal_voltage() < minimum_thermodynamic_factor)
       return {ideal / minimum_thermodynamic_factor, d_ideal / minimum_thermodynamic_factor};
-    // m = c_max / (F |U'|), dm/dx = -c_max sign(U') U'' / (F U'^2).
+    // m = c_max / (F |U'|), dm/dx = -c_max sign(U') U'' / (F U'^2) = -m U''/U'.
     const double m = maximum_concentration / (constants::faraday * std::abs(slope));
-    return {m, -m * open_circuit_potential.second_derivative(x) / slope};
+    return {m, with_derivative ? -m * open_circuit_potential.second_derivative(x) / slope : 0.};
+  }
+
+  ElectrodeMaterial::ChemicalPotential ElectrodeMaterial::chemical_potential(const double x) const
+  {
+    if (mobility_model == MobilityModel::ideal_solution)
+      {
+        const double RT = constants::gas_constant * temperature;
+        return {RT * std::log(x / (1. - x)), RT / (x * (1. - x))};
+      }
+    return {-constants::faraday * open_circuit_potential.value(x),
+            -constants::faraday * open_circuit_potential.derivative(x)};
   }
 
   double ElectrodeMaterial::exchange_current_density(const double cs) const

@@ -83,10 +83,9 @@ namespace camfrac
       }
     const std::string file  = resolve_data_file(lattice_file, data_directory, "Material/Lattice parameter file");
     const DataTable   table = DataTable::read(file);
-    auto x = table.column("x_Li"), as = table.column("a_A"), cs = table.column("c_A");
+    auto xs = table.column("x_Li"), as = table.column("a_A"), cs = table.column("c_A");
     // Strictly monotone in x (either direction), no repeated x.
-    sort_table_rows(x, {&as, &cs}, file, "x_Li");
-    const std::vector<double> xs = x;
+    sort_table_rows(xs, {&as, &cs}, file, "x_Li");
     for (std::size_t k = 0; k < xs.size(); ++k)
       if (!(as[k] > 0.) || !(cs[k] > 0.))
         throw InputError("data file '" + file + "': lattice parameters must be positive");

@@ -103,12 +103,19 @@ namespace camfrac
   }
 
   template <int dim>
-  ElectrodeMaterial::Mobility MaterialField<dim>::mobility_factor(const MaterialPoint &point, const double x) const
+  ElectrodeMaterial::Mobility MaterialField<dim>::mobility_factor(const MaterialPoint &point, const double x,
+                                                                  const bool with_derivative) const
   {
-    return {blend(core, shell, point.shell_fraction,
-                  [&](const ElectrodeMaterial &m) { return m.mobility_factor(x).value; }),
-            blend(core, shell, point.shell_fraction,
-                  [&](const ElectrodeMaterial &m) { return m.mobility_factor(x).derivative; })};
+    return blend(core, shell, point.shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.mobility_factor(x, with_derivative); });
+  }
+
+  template <int dim>
+  ElectrodeMaterial::ChemicalPotential MaterialField<dim>::chemical_potential(const MaterialPoint &point,
+                                                                             const double         x) const
+  {
+    return blend(core, shell, point.shell_fraction,
+                 [&](const ElectrodeMaterial &m) { return m.chemical_potential(x); });
   }
 
   template <int dim>

@@ -133,6 +133,13 @@ namespace camfrac
           if (!constraints.is_constrained(i))
             constraints.add_line(i);
       }
+    mu_constraints.clear();
+    if (gradient_energy())
+      {
+        // mu is continuous and 0 where there is no Li; it has no Dirichlet values.
+        mu_constraints.copy_from(constraints);
+        mu_constraints.close();
+      }
     if (dirichlet_concentration)
       VectorTools::interpolate_boundary_values(mapping, dof_handler, ParticleGeometry::surface_boundary_id,
                                                Functions::ZeroFunction<dim>(), constraints);
@@ -147,6 +154,34 @@ namespace camfrac
     border_row.reinit(locally_owned_dofs, mpi_communicator);
 
     compute_geometry();
+    if (gradient_energy())
+      {
+        // The lumped mass of the mu equation, m_i = int N_i dV over the Li
+        // cells, condensed (row sums of the condensed consistent mass).
+        mu.reinit(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
+        mu_owned.reinit(locally_owned_dofs, mpi_communicator);
+        Vector                               lumped(locally_owned_dofs, mpi_communicator);
+        const QGauss<dim>                    quadrature(fe.degree + 1);
+        FEValues<dim>                        fe_values(mapping, fe, quadrature, update_values | update_JxW_values);
+        dealii::Vector<double>               local(fe.n_dofs_per_cell());
+        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned() && stores_lithium(cell))
+            {
+              fe_values.reinit(cell);
+              local = 0.;
+              for (unsigned int q = 0; q < quadrature.size(); ++q)
+                for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+                  local(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
+              cell->get_dof_indices(dofs);
+              mu_constraints.distribute_local_to_global(local, dofs, lumped);
+            }
+        lumped.compress(VectorOperation::add);
+        inverse_lumped_mass.reinit(locally_owned_dofs, mpi_communicator);
+        for (const auto i : locally_owned_dofs)
+          inverse_lumped_mass[i] = mu_constraints.is_constrained(i) || !(double(lumped[i]) > 0.) ? 0. : 1. / double(lumped[i]);
+        inverse_lumped_mass.compress(VectorOperation::insert);
+      }
   }
 
   template <int dim, typename LA>
@@ -172,6 +207,18 @@ namespace camfrac
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
     SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs, mpi_communicator, locally_relevant_dofs);
     jacobian.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+    mixed_jacobian_ready = false;
+    if (gradient_energy())
+      {
+        // The blocks of the mixed formulation are condensed with different
+        // constraints on rows and columns: keep the rows of constrained DoFs.
+        DynamicSparsityPattern mixed_dsp(locally_relevant_dofs);
+        DoFTools::make_sparsity_pattern(dof_handler, mixed_dsp, constraints, true);
+        SparsityTools::distribute_sparsity_pattern(mixed_dsp, locally_owned_dofs, mpi_communicator,
+                                                   locally_relevant_dofs);
+        mu_flux_matrix.reinit(locally_owned_dofs, locally_owned_dofs, mixed_dsp, mpi_communicator);
+        mu_jacobian.reinit(locally_owned_dofs, locally_owned_dofs, mixed_dsp, mpi_communicator);
+      }
 
     // AMG for the Jacobian, a scalar, nearly symmetric reaction-diffusion
     // operator (M/dt + K), kept while it works (PreconditionerReuse).
@@ -314,12 +361,13 @@ namespace camfrac
   template <int dim, typename LA>
   ElectrodeMaterial::Mobility
   TransportField<dim, LA>::mobility_factor_at(const typename Triangulation<dim>::active_cell_iterator &cell,
-                                              const unsigned int q, const double x) const
+                                              const unsigned int q, const double x,
+                                              const bool with_derivative) const
   {
     if (!material_field)
-      return material.mobility_factor(x);
+      return material.mobility_factor(x, with_derivative);
     const unsigned int n_q = Utilities::pow(fe.degree + 1, dim);
-    return material_field->mobility_factor(point_materials[cell->active_cell_index() * n_q + q], x);
+    return material_field->mobility_factor(point_materials[cell->active_cell_index() * n_q + q], x, with_derivative);
   }
 
   template <int dim, typename LA>
@@ -478,7 +526,7 @@ namespace camfrac
     unsigned int iterations = 0;
     try
       {
-        iterations = linear_solver->solve(jacobian, x, rhs);
+        iterations = linear_solver->solve(assembled_jacobian(), x, rhs);
       }
     catch (const LinearSolverFailure &)
       {
@@ -631,7 +679,7 @@ namespace camfrac
             const double merit = problem.merit(residual.l2_norm(), a.current);
             try
               {
-                linear_solver->update_preconditioner(jacobian);
+                linear_solver->update_preconditioner(assembled_jacobian());
               }
             catch (const LinearSolverFailure &)
               {
@@ -750,6 +798,8 @@ namespace camfrac
     data_out.attach_dof_handler(dof_handler);
     data_out.add_data_vector(solution, "concentration");
     data_out.add_data_vector(fraction, "li_fraction");
+    if (gradient_energy())
+      data_out.add_data_vector(mu, "chemical_potential");
     dealii::Vector<float> subdomain(triangulation.n_active_cells());
     subdomain = static_cast<float>(triangulation.locally_owned_subdomain());
     data_out.add_data_vector(subdomain, "mpi_rank");

@@ -5,6 +5,7 @@
 // WorkStream loop over cells that calls three local integrators, for the
 // volume, the reaction faces and the infiltrated crack faces.
 
+#include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/butler_volmer.h>
 #include <camfrac/physics/transport.h>
 
@@ -15,6 +16,7 @@
 #include <deal.II/base/work_stream.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/grid/filtered_iterator.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
 
 #include <algorithm>
 
@@ -46,7 +48,7 @@ namespace camfrac
     FEValues<dim>               fe_values;
     FEFaceValues<dim>           fe_face_values;
     std::vector<Tensor<1, dim>> potential_gradients, stabilisation_gradients, reference_gradients, c_gradients,
-      flux_of_shape;
+      mu_gradients, flux_of_shape;
     std::vector<double> stabilisation_values, reference_values, source_values, c_values, c_old_values, face_values,
       shape_values;
     CellScratch(const Mapping<dim> &mapping, const FiniteElement<dim> &fe, const Quadrature<dim> &q,
@@ -57,6 +59,7 @@ namespace camfrac
       , stabilisation_gradients(q.size())
       , reference_gradients(q.size())
       , c_gradients(q.size())
+      , mu_gradients(q.size())
       , flux_of_shape(fe.n_dofs_per_cell())
       , stabilisation_values(q.size())
       , reference_values(q.size())
@@ -78,6 +81,7 @@ namespace camfrac
   struct TransportField<dim, LA>::CellCopy
   {
     FullMatrix<double>                   cell_matrix;
+    FullMatrix<double>                   cell_flux_matrix; // K_cmu (mixed formulation)
     dealii::Vector<double>               cell_residual, cell_column, cell_row;
     std::vector<types::global_dof_index> dof_indices;
     double                               current = 0., d_current_d_phi = 0.;
@@ -127,7 +131,7 @@ namespace camfrac
         if (coupled)
           {
             // -J = D grad c - M grad s_used, M = m(x) D ([M], thermodynamic or ideal solution).
-            const auto           mobility = mobility_factor_at(cell, q, x);
+            const auto           mobility = mobility_factor_at(cell, q, x, in.with_jacobian);
             const Tensor<2, dim> M        = mobility.value * D;
             const double         dc     = c_q - scratch.reference_values[q];
             const double         L      = scratch.stabilisation_values[q];
@@ -164,6 +168,181 @@ namespace camfrac
               }
           }
       }
+  }
+
+  // Volume terms of the mixed formulation (docs/theory.md §3.3, [CH-weak]):
+  //   R_i += int N_i (c - c_old)/dt - N_i q_source + grad N_i . M(x) grad mu dV,
+  // with K_cc = dR/dc at fixed mu and K_cmu = dR/dmu = int grad N_i . M grad N_j.
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::integrate_mixed_volume(const typename DoFHandler<dim>::active_cell_iterator &cell,
+                                                       const AssemblyInput &in, CellScratch &scratch,
+                                                       CellCopy &copy) const
+  {
+    FEValues<dim>     &fe_values     = scratch.fe_values;
+    const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
+    const unsigned int n_points      = fe_values.n_quadrature_points;
+    const double       c_max         = material.maximum_concentration;
+    fe_values.get_function_values(in.c, scratch.c_values);
+    fe_values.get_function_values(solution, scratch.c_old_values);
+    fe_values.get_function_gradients(mu, scratch.mu_gradients);
+    if (volume_source)
+      volume_source->value_list(fe_values.get_quadrature_points(), scratch.source_values);
+    if (in.with_jacobian)
+      copy.cell_flux_matrix.reinit(dofs_per_cell, dofs_per_cell);
+    for (unsigned int q = 0; q < n_points; ++q)
+      {
+        const double         c_q      = scratch.c_values[q];
+        const double         x        = clamp_fraction(c_q / c_max);
+        const Tensor<2, dim> D        = diffusivity_at(cell, q, x, false);
+        const auto           mobility = mobility_factor_at(cell, q, x, in.with_jacobian);
+        const Tensor<2, dim> M        = mobility.value * D;
+        const Tensor<1, dim> flux     = M * scratch.mu_gradients[q]; // -J
+        const double         JxW      = fe_values.JxW(q);
+        const double         rate     = (c_q - scratch.c_old_values[q]) / in.dt;
+        const double         source   = volume_source ? scratch.source_values[q] : 0.;
+        Tensor<1, dim>       d_flux_dc;
+        if (in.with_jacobian)
+          {
+            const Tensor<2, dim> dM_dx = mobility.value * diffusivity_at(cell, q, x, true) + mobility.derivative * D;
+            d_flux_dc                  = dM_dx * scratch.mu_gradients[q] / c_max;
+            for (unsigned int j = 0; j < dofs_per_cell; ++j)
+              {
+                scratch.shape_values[j]  = fe_values.shape_value(j, q);
+                scratch.flux_of_shape[j] = M * fe_values.shape_grad(j, q);
+              }
+          }
+        for (unsigned int i = 0; i < dofs_per_cell; ++i)
+          {
+            const double         N_i      = fe_values.shape_value(i, q);
+            const Tensor<1, dim> grad_N_i = fe_values.shape_grad(i, q);
+            copy.cell_residual(i) += (N_i * (rate - source) + grad_N_i * flux) * JxW;
+            if (in.with_jacobian)
+              {
+                const double mass_i = N_i / in.dt + grad_N_i * d_flux_dc;
+                for (unsigned int j = 0; j < dofs_per_cell; ++j)
+                  {
+                    copy.cell_matrix(i, j) += mass_i * scratch.shape_values[j] * JxW;
+                    copy.cell_flux_matrix(i, j) += grad_N_i * scratch.flux_of_shape[j] * JxW;
+                  }
+              }
+          }
+      }
+  }
+
+  // The chemical potential of the mixed formulation (docs/theory.md §3.3,
+  // [CH-mu]): m_i mu_i = int N_i (mu_0(c) - s_used) + kappa grad N_i . grad c dV
+  // (- kappa int_S N_i grad g . n dA with a Dirichlet concentration g), with
+  // the lumped mass m_i, and A = d(m mu)/dc.
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::compute_chemical_potential(const Vector &c, const bool with_jacobian)
+  {
+    const double          kappa   = material.gradient_energy_coefficient;
+    const double          c_max   = material.maximum_concentration;
+    const bool            coupled = stress_coupling.potential != nullptr;
+    const QGauss<dim>     quadrature(fe.degree + 1);
+    const QGauss<dim - 1> face_quadrature(fe.degree + 1);
+    FEValues<dim>         fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
+    FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature,
+                                     update_values | update_normal_vectors | update_quadrature_points |
+                                       update_JxW_values);
+    const unsigned int    n = fe.n_dofs_per_cell(), n_q = quadrature.size();
+    std::vector<double>   c_values(n_q), s_values(n_q), L_values(n_q), reference_values(n_q);
+    std::vector<Tensor<1, dim>>          c_gradients(n_q);
+    FullMatrix<double>                   local_matrix(n, n);
+    dealii::Vector<double>               local_rhs(n);
+    std::vector<types::global_dof_index> dofs(n);
+    Vector                               rhs(locally_owned_dofs, mpi_communicator);
+    if (with_jacobian)
+      mu_jacobian = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          fe_values.reinit(cell);
+          fe_values.get_function_values(c, c_values);
+          fe_values.get_function_gradients(c, c_gradients);
+          if (coupled)
+            {
+              fe_values.get_function_values(*stress_coupling.potential, s_values);
+              fe_values.get_function_values(*stress_coupling.stabilisation, L_values);
+              fe_values.get_function_values(*stress_coupling.reference_concentration, reference_values);
+            }
+          local_matrix = 0.;
+          local_rhs    = 0.;
+          for (unsigned int q = 0; q < n_q; ++q)
+            {
+              const double x      = clamp_fraction(c_values[q] / c_max);
+              const auto   mu_0   = material_field ? material_field->chemical_potential(point_materials[cell->active_cell_index() * n_q + q], x) :
+                                                     material.chemical_potential(x);
+              const double s_used = coupled ? s_values[q] - L_values[q] * (c_values[q] - reference_values[q]) : 0.;
+              const double value  = mu_0.value - s_used;
+              const double slope  = mu_0.derivative / c_max + (coupled ? L_values[q] : 0.);
+              const double JxW    = fe_values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  const double N_i = fe_values.shape_value(i, q);
+                  local_rhs(i) += (N_i * value + kappa * (fe_values.shape_grad(i, q) * c_gradients[q])) * JxW;
+                  if (with_jacobian)
+                    for (unsigned int j = 0; j < n; ++j)
+                      local_matrix(i, j) += (N_i * slope * fe_values.shape_value(j, q) +
+                                             kappa * (fe_values.shape_grad(i, q) * fe_values.shape_grad(j, q))) *
+                                            JxW;
+                }
+            }
+          if (dirichlet_concentration)
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) && cell->face(f)->boundary_id() == ParticleGeometry::surface_boundary_id)
+                {
+                  fe_face_values.reinit(cell, f);
+                  for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                    {
+                      const double dg_dn = dirichlet_concentration->gradient(fe_face_values.quadrature_point(q)) *
+                                           fe_face_values.normal_vector(q);
+                      for (unsigned int i = 0; i < n; ++i)
+                        local_rhs(i) -= kappa * dg_dn * fe_face_values.shape_value(i, q) * fe_face_values.JxW(q);
+                    }
+                }
+          cell->get_dof_indices(dofs);
+          mu_constraints.distribute_local_to_global(local_rhs, dofs, rhs);
+          if (with_jacobian)
+            mu_constraints.distribute_local_to_global(local_matrix, dofs, constraints, dofs, mu_jacobian);
+        }
+    rhs.compress(VectorOperation::add);
+    if (with_jacobian)
+      mu_jacobian.compress(VectorOperation::add);
+    for (const auto i : locally_owned_dofs)
+      mu_owned[i] = double(rhs[i]) * double(inverse_lumped_mass[i]);
+    mu_owned.compress(VectorOperation::insert);
+    mu_constraints.distribute(mu_owned);
+    mu = mu_owned;
+  }
+
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::form_mixed_jacobian()
+  {
+    // K_cc + K_cmu diag(1/m) A. The product has no entries in the rows of
+    // constrained DoFs (Dirichlet, hanging, outside the particle), where K_cc
+    // holds the diagonal: the sum gets the union of both sparsity patterns,
+    // built once per mesh (it is the same at every Newton step), so that the
+    // values are copied into the same matrix and its AMG stays valid.
+    Matrix product;
+    mu_flux_matrix.mmult(product, mu_jacobian, inverse_lumped_mass);
+    if (!mixed_jacobian_ready)
+      {
+        DynamicSparsityPattern dsp(jacobian.m(), jacobian.n(), locally_owned_dofs);
+        for (const auto row : locally_owned_dofs)
+          {
+            for (auto entry = product.begin(row); entry != product.end(row); ++entry)
+              dsp.add(row, entry->column());
+            for (auto entry = jacobian.begin(row); entry != jacobian.end(row); ++entry)
+              dsp.add(row, entry->column());
+          }
+        mixed_jacobian.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);
+        mixed_jacobian_ready = true;
+      }
+    else
+      mixed_jacobian = 0.;
+    mixed_jacobian.add(1., product);
+    mixed_jacobian.add(1., jacobian);
   }
 
   // Infiltrated crack faces (docs/theory.md §11.7): the volumetric sink
@@ -278,8 +457,12 @@ namespace camfrac
       scope = std::make_unique<TimerOutput::Scope>(*timer, with_jacobian ? "transport: assemble Jacobian" :
                                                                            "transport: assemble residual");
     residual = 0.;
+    if (gradient_energy())
+      compute_chemical_potential(c, with_jacobian);
     if (with_jacobian)
       {
+        if (gradient_energy())
+          mu_flux_matrix = 0.;
         jacobian      = 0.;
         border_column = 0.;
         border_row    = 0.;
@@ -313,11 +496,16 @@ namespace camfrac
       copy.cell_row.reinit(dofs_per_cell);
       copy.dof_indices.resize(dofs_per_cell);
       scratch.fe_values.reinit(cell);
-      integrate_volume(cell, in, scratch, copy);
+      if (gradient_energy())
+        integrate_mixed_volume(cell, in, scratch, copy);
+      else
+        integrate_volume(cell, in, scratch, copy);
       integrate_crack_faces(cell, in, scratch, copy);
       integrate_reaction_faces(cell, in, scratch, copy);
       copy.cell_residual *= row_scale;
       copy.cell_matrix *= row_scale;
+      if (gradient_energy() && with_jacobian)
+        copy.cell_flux_matrix *= row_scale;
       copy.cell_column *= row_scale;
       cell->get_dof_indices(copy.dof_indices);
     };
@@ -330,6 +518,9 @@ namespace camfrac
         {
           constraints.distribute_local_to_global(copy.cell_matrix, copy.cell_residual, copy.dof_indices, jacobian,
                                                  residual);
+          if (gradient_energy())
+            constraints.distribute_local_to_global(copy.cell_flux_matrix, copy.dof_indices, mu_constraints,
+                                                   copy.dof_indices, mu_flux_matrix);
           constraints.distribute_local_to_global(copy.cell_column, copy.dof_indices, border_column);
           constraints.distribute_local_to_global(copy.cell_row, copy.dof_indices, border_row);
         }
@@ -356,6 +547,11 @@ namespace camfrac
           }
         border_column.compress(VectorOperation::add);
         border_row.compress(VectorOperation::add);
+        if (gradient_energy())
+          {
+            mu_flux_matrix.compress(VectorOperation::add);
+            form_mixed_jacobian();
+          }
       }
     if (settings.butler_volmer)
       {

@@ -131,21 +131,23 @@ namespace
 
   template <int dim>
   void check_ranks(const std::string &backend, const bool mechanics = false, const bool grains = false,
-                   const bool cracks = false)
+                   const bool cracks = false, const std::string &extra = "", const std::string &extra_tag = "")
   {
     const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
     ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u) << "run this test with 2 ranks";
     const std::string tag =
       std::to_string(dim) + "d-" + backend +
-      (cracks ? "-fracture" : grains ? "-polycrystal" : (mechanics ? "-mechanics" : ""));
+      (cracks ? "-fracture" : grains ? "-polycrystal" : (mechanics ? "-mechanics" : "")) + extra_tag;
     const auto parallel =
-      run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics, grains, cracks), MPI_COMM_WORLD);
+      run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np2", mechanics, grains, cracks) + extra,
+               MPI_COMM_WORLD);
     double            difference = 0.;
     std::size_t       rows = 0;
     if (rank == 0)
       {
         const auto serial =
-          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics, grains, cracks), MPI_COMM_SELF);
+          run<dim>(parameters(dim, backend, "rank-agreement-" + tag + "-np1", mechanics, grains, cracks) + extra,
+                   MPI_COMM_SELF);
         difference        = relative_difference(parallel, serial);
         rows              = serial.size();
         std::cout << "  " << tag << ": " << parallel.size() << " steps on 2 ranks, " << rows
@@ -175,6 +177,18 @@ TEST(RankAgreement, Sphere3DPETSc) { check_ranks<3>("PETSc"); }
 
 TEST(RankAgreement, ChemoMechanics2DTrilinos) { check_ranks<2>("Trilinos", true); }
 TEST(RankAgreement, ChemoMechanics3DPETSc) { check_ranks<3>("PETSc", true); }
+// The mixed (c, mu) Cahn–Hilliard formulation with two-way stress coupling:
+// kappa = 2e-14 J m^5/mol^2, an interface width of ~0.1 um for NMC811.
+TEST(RankAgreement, CahnHilliardChemoMechanics2DTrilinos)
+{
+  check_ranks<2>("Trilinos", true, false, false, "subsection Material\n set Gradient energy coefficient = 2e-14\nend\n",
+                 "-cahn-hilliard");
+}
+TEST(RankAgreement, CahnHilliardChemoMechanics2DPETSc)
+{
+  check_ranks<2>("PETSc", true, false, false, "subsection Material\n set Gradient energy coefficient = 2e-14\nend\n",
+                 "-cahn-hilliard");
+}
 TEST(RankAgreement, PolycrystalCoatedInMatrix2DTrilinos) { check_ranks<2>("Trilinos", true, true); }
 TEST(RankAgreement, Polycrystal3DTrilinos) { check_ranks<3>("Trilinos", true, true); }
 

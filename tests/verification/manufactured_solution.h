@@ -6,7 +6,7 @@
 namespace camfrac::testing::manufactured
 {
   constexpr double pi = 3.14159265358979323846;
-  constexpr double D = 1., c_max = 1., RT = 1., E = 1., nu = 0.3, Omega = 2., c_ref = 0.5;
+  constexpr double D = 1., c_max = 1., RT = 1., E = 1., nu = 0.3, Omega = 2., c_ref = 0.5, kappa = 0.01;
   inline double concentration(const double x, const double y)
   {
     return (1.0/5.0)*sin(pi*x)*cos((1.0/2.0)*pi*y) + 1.0/2.0;
@@ -22,6 +22,22 @@ namespace camfrac::testing::manufactured
   inline double source(const double x, const double y)
   {
     return pow(pi, 2)*(0.0033333333333333331*pi*pow(x, 3)*pow(sin(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) - 0.020833333333333332*pi*pow(x, 3)*cos(pi*x*y) - 0.0033333333333333331*pi*pow(x, 2)*pow(sin(pi*x), 2)*sin((1.0/2.0)*pi*y)*sin(pi*x*y)*cos((1.0/2.0)*pi*y) + 0.0033333333333333331*pi*x*pow(y, 2)*pow(sin(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) - 0.020833333333333332*pi*x*pow(y, 2)*cos(pi*x*y) + 0.0066666666666666662*pi*x*y*sin(pi*x)*sin(pi*x*y)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0066666666666666662*y*pow(sin(pi*x), 2)*sin(pi*x*y)*pow(cos((1.0/2.0)*pi*y), 2) - 0.041666666666666664*y*sin(pi*x*y) + 0.0066666666666666662*sin((1.0/2.0)*pi*x)*sin(pi*x)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2) + 0.013333333333333332*pow(sin(pi*x), 3)*pow(sin((1.0/2.0)*pi*y), 2)*cos((1.0/2.0)*pi*y) - 0.033333333333333333*pow(sin(pi*x), 3)*pow(cos((1.0/2.0)*pi*y), 3) - 0.0033333333333333331*pi*pow(sin(pi*x), 3)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0050000000000000001*pow(sin(pi*x), 2)*sin((1.0/2.0)*pi*y)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0016666666666666666*pow(sin(pi*x), 2)*cos((1.0/2.0)*pi*x)*pow(cos((1.0/2.0)*pi*y), 2) + 0.05333333333333333*sin(pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 3) + 0.0066666666666666662*pi*sin(pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) - 0.0066666666666666662*sin(pi*x)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) + 0.45833333333333331*sin(pi*x)*cos((1.0/2.0)*pi*y) + 0.020833333333333332*pi*sin(pi*x) - 0.010416666666666666*sin((1.0/2.0)*pi*y) - 0.010416666666666666*cos((1.0/2.0)*pi*x));
+  }
+  inline double source_cahn_hilliard(const double x, const double y)
+  {
+    return pow(pi, 2)*(-0.0033333333333333335*pi*pow(x, 3)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) + 0.0033333333333333335*pi*pow(x, 3)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) - 0.020833333333333332*pi*pow(x, 3)*cos(pi*x*y) + 0.0033333333333333335*pi*pow(x, 2)*sin((1.0/2.0)*pi*y)*sin(pi*x*y)*pow(cos(pi*x), 2)*cos((1.0/2.0)*pi*y) - 0.0033333333333333335*pi*pow(x, 2)*sin((1.0/2.0)*pi*y)*sin(pi*x*y)*cos((1.0/2.0)*pi*y) - 0.0033333333333333335*pi*x*pow(y, 2)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) + 0.0033333333333333335*pi*x*pow(y, 2)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) - 0.020833333333333332*pi*x*pow(y, 2)*cos(pi*x*y) + 0.0066666666666666671*pi*x*y*sin(pi*x)*sin(pi*x*y)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2) - 0.0066666666666666671*y*sin(pi*x*y)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0066666666666666671*y*sin(pi*x*y)*pow(cos((1.0/2.0)*pi*y), 2) - 0.041666666666666664*y*sin(pi*x*y) + 0.0066666666666666671*sin((1.0/2.0)*pi*x)*sin(pi*x)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2) + 0.00037500000000000001*pow(pi, 2)*sin(pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 3) + 0.10000000000000001*sin(pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 3) + 0.01*pi*sin(pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) - 0.013333333333333336*sin(pi*x)*pow(cos(pi*x), 2)*cos((1.0/2.0)*pi*y) - 5.0000000000000023e-5*pow(pi, 2)*sin(pi*x)*pow(cos(pi*x), 2)*cos((1.0/2.0)*pi*y) - 0.0066666666666666671*sin(pi*x)*cos(pi*x)*pow(cos((1.0/2.0)*pi*y), 2)*cos(pi*x*y) - 0.046666666666666669*sin(pi*x)*pow(cos((1.0/2.0)*pi*y), 3) - 0.000175*pow(pi, 2)*sin(pi*x)*pow(cos((1.0/2.0)*pi*y), 3) - 0.0033333333333333331*pi*sin(pi*x)*pow(cos((1.0/2.0)*pi*y), 2) + 0.00083124999999999996*pow(pi, 2)*sin(pi*x)*cos((1.0/2.0)*pi*y) + 0.47166666666666657*sin(pi*x)*cos((1.0/2.0)*pi*y) + 0.020833333333333336*pi*sin(pi*x) - 0.0050000000000000001*sin((1.0/2.0)*pi*y)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0050000000000000001*sin((1.0/2.0)*pi*y)*pow(cos((1.0/2.0)*pi*y), 2) - 0.010416666666666666*sin((1.0/2.0)*pi*y) - 0.0016666666666666668*cos((1.0/2.0)*pi*x)*pow(cos(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) + 0.0016666666666666668*cos((1.0/2.0)*pi*x)*pow(cos((1.0/2.0)*pi*y), 2) - 0.010416666666666666*cos((1.0/2.0)*pi*x));
+  }
+  inline double chemical_potential(const double x, const double y)
+  {
+    return -0.083333333333333329*pi*x*cos(pi*x*y) + log(-(2*sin(pi*x)*cos((1.0/2.0)*pi*y) + 5)/(2*sin(pi*x)*cos((1.0/2.0)*pi*y) - 5)) + (1.0/400.0)*pow(pi, 2)*sin(pi*x)*cos((1.0/2.0)*pi*y) + 0.66666666666666663*sin(pi*x)*cos((1.0/2.0)*pi*y) + 0.083333333333333329*pi*sin(pi*x) - 0.16666666666666666*sin((1.0/2.0)*pi*y) - 0.16666666666666666*cos((1.0/2.0)*pi*x);
+  }
+  inline double chemical_potential_dx(const double x, const double y)
+  {
+    return (1.0/400.0)*pi*((2*sin(pi*x)*cos((1.0/2.0)*pi*y) - 5)*(2*sin(pi*x)*cos((1.0/2.0)*pi*y) + 5)*(33.333333333333329*pi*x*y*sin(pi*x*y) + 33.333333333333329*sin((1.0/2.0)*pi*x) + pow(pi, 2)*cos(pi*x)*cos((1.0/2.0)*pi*y) + 266.66666666666663*cos(pi*x)*cos((1.0/2.0)*pi*y) + 33.333333333333329*pi*cos(pi*x) - 33.333333333333329*cos(pi*x*y)) + 800*(2*sin(pi*x)*cos((1.0/2.0)*pi*y) - 5)*cos(pi*x)*cos((1.0/2.0)*pi*y) - 800*(2*sin(pi*x)*cos((1.0/2.0)*pi*y) + 5)*cos(pi*x)*cos((1.0/2.0)*pi*y))/((2*sin(pi*x)*cos((1.0/2.0)*pi*y) - 5)*(2*sin(pi*x)*cos((1.0/2.0)*pi*y) + 5));
+  }
+  inline double chemical_potential_dy(const double x, const double y)
+  {
+    return pi*(266.66666666666663*pi*pow(x, 2)*pow(sin(pi*x), 2)*sin(pi*x*y)*pow(cos((1.0/2.0)*pi*y), 2) - 1666.6666666666663*pi*pow(x, 2)*sin(pi*x*y) - 1066.6666666666665*pow(sin(pi*x), 3)*sin((1.0/2.0)*pi*y)*pow(cos((1.0/2.0)*pi*y), 2) - 4.0*pow(pi, 2)*pow(sin(pi*x), 3)*sin((1.0/2.0)*pi*y)*pow(cos((1.0/2.0)*pi*y), 2) - 266.66666666666663*pow(sin(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 3) + 25.0*pow(pi, 2)*sin(pi*x)*sin((1.0/2.0)*pi*y) + 14666.666666666664*sin(pi*x)*sin((1.0/2.0)*pi*y) + 1666.6666666666663*cos((1.0/2.0)*pi*y))/(3200.0*pow(sin(pi*x), 2)*pow(cos((1.0/2.0)*pi*y), 2) - 20000.0);
   }
   inline double body_force_x(const double x, const double y)
   {

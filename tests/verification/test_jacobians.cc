@@ -84,9 +84,10 @@ namespace
     double                                          radius = 2e-6;
 
     TransportJacobianCase(const unsigned int degree, const bool stress, const bool crack,
-                          const ElectrodeMaterial::MobilityModel mobility)
+                          const ElectrodeMaterial::MobilityModel mobility, const double kappa)
     {
       material.mobility_model = mobility;
+      material.gradient_energy_coefficient = kappa;
       geometry.radius             = radius;
       geometry.global_refinements = 2;
       geometry.create(tria);
@@ -157,9 +158,10 @@ namespace
 
   TransportErrors check_transport(const unsigned int degree, const bool stress, const bool crack,
                                   const ElectrodeMaterial::MobilityModel mobility =
-                                    ElectrodeMaterial::MobilityModel::thermodynamic)
+                                    ElectrodeMaterial::MobilityModel::thermodynamic,
+                                  const double kappa = 0.)
   {
-    TransportJacobianCase p(degree, stress, crack, mobility);
+    TransportJacobianCase p(degree, stress, crack, mobility, kappa);
     const double          c_max = p.material.maximum_concentration;
     const double          dt    = 20.;
     const double          phi   = 3.9; // ~0.1 V above U(0.52): a charging overpotential
@@ -222,6 +224,32 @@ TEST(TransportJacobian, MatchesFiniteDifferencesWithEveryTermOn)
       // The stress term is a sizable part of K v, so a sign error in it
       // would be an O(1) mismatch, far above the tolerance.
       EXPECT_GT(e.stress_share, 1e-2);
+    }
+}
+
+TEST(TransportJacobian, MixedCahnHilliardFormulationMatchesFiniteDifferences)
+{
+  // kappa > 0: the total derivative K_cc + K_cmu diag(1/m) A of the residual
+  // with mu eliminated (docs/theory.md §3.3). kappa = 1e-12 J m^5/mol^2 makes
+  // kappa lap c ~ 1 kJ/mol on the test's waves, the size of s and of mu_0
+  // variations, so each part of A is visible.
+  using Mobility = ElectrodeMaterial::MobilityModel;
+  for (const auto [degree, mobility] : {std::pair{1u, Mobility::thermodynamic}, std::pair{2u, Mobility::thermodynamic},
+                                        std::pair{1u, Mobility::ideal_solution}})
+    {
+      const TransportErrors e = check_transport(degree, true, true, mobility, 1e-12);
+      std::cout << "mixed, Q" << degree << (mobility == Mobility::thermodynamic ? ", thermodynamic M" : ", ideal M")
+                << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
+                << ", g.v: " << e.current_row << ", dI/dphi: " << e.current_slope
+                << ", stress share of K v: " << e.stress_share << std::endl;
+      EXPECT_LT(e.jacobian, 1e-6);
+      EXPECT_LT(e.potential_column, 1e-6);
+      EXPECT_LT(e.current_row, 1e-6);
+      EXPECT_LT(e.current_slope, 1e-6);
+      // With Q2 the gradient-energy part dominates K v and the stress part
+      // is 0.4% of it: a sign error there would still be a mismatch of
+      // 1e-3 or more, a thousand times the tolerance.
+      EXPECT_GT(e.stress_share, 1e-3);
     }
 }
 

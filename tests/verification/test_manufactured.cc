@@ -49,7 +49,25 @@ namespace
   class Source : public dealii::Function<2>
   {
   public:
-    double value(const dealii::Point<2> &p, unsigned int = 0) const override { return mms::source(p[0], p[1]); }
+    explicit Source(bool cahn_hilliard) : cahn_hilliard(cahn_hilliard) {}
+    double value(const dealii::Point<2> &p, unsigned int = 0) const override
+    {
+      return cahn_hilliard ? mms::source_cahn_hilliard(p[0], p[1]) : mms::source(p[0], p[1]);
+    }
+    bool cahn_hilliard;
+  };
+
+  class ExactChemicalPotential : public dealii::Function<2>
+  {
+  public:
+    double value(const dealii::Point<2> &p, unsigned int = 0) const override
+    {
+      return mms::chemical_potential(p[0], p[1]);
+    }
+    dealii::Tensor<1, 2> gradient(const dealii::Point<2> &p, unsigned int = 0) const override
+    {
+      return dealii::Tensor<1, 2>({mms::chemical_potential_dx(p[0], p[1]), mms::chemical_potential_dy(p[0], p[1])});
+    }
   };
 
   class BodyForce : public dealii::Function<2>
@@ -66,9 +84,12 @@ namespace
   {
     double c_l2, c_h1, u_l2, u_h1;
     unsigned int coupling_iterations;
+    double mu_l2 = 0., mu_h1 = 0.;
   };
 
-  Errors solve(const unsigned int refinements, const unsigned int c_degree, const unsigned int u_degree)
+  // kappa > 0: the mixed (c, mu) formulation with mu = mu_0 - kappa lap c - s.
+  Errors solve(const unsigned int refinements, const unsigned int c_degree, const unsigned int u_degree,
+               const bool cahn_hilliard = false)
   {
     ParticleGeometry geometry;
     geometry.radius             = 1.;
@@ -83,6 +104,7 @@ namespace
     // The manufactured solution (manufactured_solution.py) is derived with M = D c_max x(1-x)/(RT).
     material.mobility_model         = ElectrodeMaterial::MobilityModel::ideal_solution;
     material.temperature            = mms::RT / constants::gas_constant;
+    material.gradient_energy_coefficient = cahn_hilliard ? mms::kappa : 0.;
     MechanicalMaterial mechanical;
     mechanical.set_isotropic_elasticity(mms::E, mms::nu);
     mechanical.set_isotropic_chemical_strain(mms::Omega, mms::c_ref / mms::c_max, mms::c_max);
@@ -100,7 +122,7 @@ namespace
 
     TransportField<2, TrilinosBackend> transport(tria, material, ts, geometry.nominal_volume<2>());
     transport.set_dirichlet_boundary(std::make_shared<ExactConcentration>());
-    transport.set_volume_source(std::make_shared<Source>());
+    transport.set_volume_source(std::make_shared<Source>(cahn_hilliard));
     transport.setup();
     MechanicsField<2, TrilinosBackend> mechanics(tria, mechanical, ms, u_degree);
     mechanics.set_dirichlet_boundary(std::make_shared<ExactDisplacement>());
@@ -129,24 +151,35 @@ namespace
                  dealii::VectorTools::L2_norm),
             norm(mechanics.get_dof_handler(), mechanics.get_mapping(), mechanics.displacement(), u_exact,
                  dealii::VectorTools::H1_seminorm),
-            r.coupling_iterations};
+            r.coupling_iterations,
+            cahn_hilliard ? norm(transport.get_dof_handler(), transport.get_mapping(), transport.chemical_potential(),
+                                 ExactChemicalPotential(), dealii::VectorTools::L2_norm) :
+                            0.,
+            cahn_hilliard ? norm(transport.get_dof_handler(), transport.get_mapping(), transport.chemical_potential(),
+                                 ExactChemicalPotential(), dealii::VectorTools::H1_seminorm) :
+                            0.};
   }
 
-  std::vector<Errors> study(const unsigned int c_degree, const unsigned int u_degree, const unsigned int finest)
+  std::vector<Errors> study(const unsigned int c_degree, const unsigned int u_degree, const unsigned int finest,
+                            const bool cahn_hilliard = false)
   {
     std::vector<Errors> errors;
     for (unsigned int k = 2; k <= finest; ++k)
       {
-        errors.push_back(solve(k, c_degree, u_degree));
+        errors.push_back(solve(k, c_degree, u_degree, cahn_hilliard));
         const auto &e = errors.back();
         std::cout << "  c Q" << c_degree << " / u Q" << u_degree << ", " << k << " refinements: |c|_L2 " << e.c_l2
-                  << " |c|_H1 " << e.c_h1 << " |u|_L2 " << e.u_l2 << " |u|_H1 " << e.u_h1 << " (coupling iterations "
-                  << e.coupling_iterations << ")";
+                  << " |c|_H1 " << e.c_h1 << " |u|_L2 " << e.u_l2 << " |u|_H1 " << e.u_h1;
+        if (cahn_hilliard)
+          std::cout << " |mu|_L2 " << e.mu_l2 << " |mu|_H1 " << e.mu_h1;
+        std::cout << " (coupling iterations " << e.coupling_iterations << ")";
         if (errors.size() > 1)
           {
             const auto &p = errors[errors.size() - 2];
             std::cout << "  rates " << std::log2(p.c_l2 / e.c_l2) << " " << std::log2(p.c_h1 / e.c_h1) << " "
                       << std::log2(p.u_l2 / e.u_l2) << " " << std::log2(p.u_h1 / e.u_h1);
+            if (cahn_hilliard)
+              std::cout << " " << std::log2(p.mu_l2 / e.mu_l2) << " " << std::log2(p.mu_h1 / e.mu_h1);
           }
         std::cout << std::endl;
       }
@@ -180,4 +213,21 @@ TEST(ManufacturedSolution, CoupledEqualOrderQ2)
   EXPECT_GT(rate(e, &Errors::c_l2), 1.8);
   EXPECT_GT(rate(e, &Errors::c_h1), 0.75);
   EXPECT_GT(rate(e, &Errors::u_h1), 1.8);
+}
+
+TEST(ManufacturedSolution, MixedCahnHilliardTwoWayConvergesOptimally)
+{
+  // kappa > 0 with two-way stress coupling (mu = mu_0 - kappa lap c - s,
+  // docs/theory.md §3.3): c and mu Q1, u Q2; Dirichlet c and grad c . n from
+  // the exact solution.
+  // The H1 error of c is still pre-asymptotic on these meshes: its rate
+  // falls 1.58, 1.47, 1.21 (refinement 6, docs/verification.md §L.7)
+  // towards 1, so only a lower bound is asserted for it.
+  const auto e = study(1, 2, 5, true);
+  EXPECT_NEAR(rate(e, &Errors::c_l2), 2., 0.2);
+  EXPECT_GT(rate(e, &Errors::c_h1), 0.9);
+  EXPECT_NEAR(rate(e, &Errors::mu_l2), 2., 0.2);
+  EXPECT_NEAR(rate(e, &Errors::mu_h1), 1., 0.1);
+  EXPECT_NEAR(rate(e, &Errors::u_l2), 2., 0.2);
+  EXPECT_NEAR(rate(e, &Errors::u_h1), 2., 0.2);
 }

@@ -28,6 +28,22 @@ namespace camfrac
    * Every parameter is declared in declare_parameters() with its unit and
    * range; the defaults are the NMC811 set listed in data/README.md.
    */
+  /// A material law's value at x and its x-derivative; w f and f_1 + f_2 act
+  /// on both members (blending in MaterialField).
+  struct ValueAndDerivative
+  {
+    double value      = 0.;
+    double derivative = 0.;
+    ValueAndDerivative operator*(const double w) const { return {w * value, w * derivative}; }
+    ValueAndDerivative &operator+=(const ValueAndDerivative &m)
+    {
+      value += m.value;
+      derivative += m.derivative;
+      return *this;
+    }
+    friend ValueAndDerivative operator*(const double w, const ValueAndDerivative &m) { return m * w; }
+  };
+
   class ElectrodeMaterial
   {
   public:
@@ -62,6 +78,13 @@ namespace camfrac
     MobilityModel mobility_model = MobilityModel::thermodynamic;
     /// Floor Theta_min on the thermodynamic factor (plateaus, U' -> 0): M <= M_ideal / Theta_min [-].
     double minimum_thermodynamic_factor = 0.1;
+    /**
+     * Gradient-energy coefficient kappa [J m^5 mol^-2] of the Cahn–Hilliard
+     * free energy psi = psi_chem(c) + kappa/2 |grad c|^2 + psi_el
+     * (docs/theory.md §3.3). 0: the single-field transport of §3.1; > 0: the
+     * mixed (c, mu) formulation with mu = mu_0(c) - kappa lap c - s.
+     */
+    double gradient_energy_coefficient = 0.;
     /// D_c / D_ab, the out-of-plane (c-axis) anisotropy ratio [-].
     double diffusivity_anisotropy = 1.;
     /// Crystal orientation: rotation crystal -> sample.
@@ -98,12 +121,18 @@ namespace camfrac
     /// M/D = m(x) [mol^2 J^-1 m^-3] of the chosen mobility model and dm/dx:
     /// thermodynamic m = c_max x(1-x) / (RT max(Theta, Theta_min)), which is
     /// c_max/(F|U'|) wherever Theta >= Theta_min; ideal m = c_max x(1-x)/(RT).
-    struct Mobility
-    {
-      double value      = 0.;
-      double derivative = 0.;
-    };
-    Mobility mobility_factor(const double x) const;
+    /// (@p with_derivative false: dm/dx is left 0, which saves the U'' of residual-only assemblies.)
+    using Mobility = ValueAndDerivative;
+    Mobility mobility_factor(const double x, const bool with_derivative = true) const;
+
+    /**
+     * The chemical potential mu_0(x) [J/mol] of the mixed formulation and
+     * d mu_0/dx, the one that matches the mobility model (M d mu_0/dc = D
+     * where the floor is inactive): thermodynamic, mu_0 = -F U(x), the
+     * material's own; ideal solution, mu_0 = RT ln(x/(1-x)).
+     */
+    using ChemicalPotential = ValueAndDerivative;
+    ChemicalPotential chemical_potential(const double x) const;
 
     /// Exchange current density i_0(c_s) [A/m^2] and d i_0/d c_s.
     double exchange_current_density(const double surface_concentration) const;

@@ -58,7 +58,9 @@ namespace camfrac
     dealii::Tensor<2, dim> diffusivity_tensor_derivative(const MaterialPoint &point, double x) const;
 
     /// M/D of the stress-driven flux and its x-derivative (ElectrodeMaterial::mobility_factor), blended.
-    ElectrodeMaterial::Mobility mobility_factor(const MaterialPoint &point, double x) const;
+    ElectrodeMaterial::Mobility mobility_factor(const MaterialPoint &point, double x, bool with_derivative = true) const;
+    /// mu_0 and d mu_0/dx of the mixed formulation (ElectrodeMaterial::chemical_potential), blended.
+    ElectrodeMaterial::ChemicalPotential chemical_potential(const MaterialPoint &point, double x) const;
 
     dealii::SymmetricTensor<4, 3> stiffness(const MaterialPoint &point) const;
     /// eps_ch(c) and d eps_ch/dc [1/(mol/m^3)].

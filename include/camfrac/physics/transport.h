@@ -155,9 +155,22 @@ namespace camfrac
     /// Last trial concentration (ghosted).
     const Vector &trial_concentration() const { return trial; }
 
+    /**
+     * The mixed (c, mu) Cahn–Hilliard formulation (docs/theory.md §3.3) is
+     * used when the material's gradient-energy coefficient kappa > 0:
+     * mu = mu_0(c) - kappa lap c - s with grad c . n = 0, and
+     * dc/dt = div(M grad mu). mu is eliminated with the lumped mass of its
+     * equation, so Newton's unknowns stay (c, phi) and the restart and AMR
+     * state stays c.
+     */
+    bool gradient_energy() const { return material.gradient_energy_coefficient > 0.; }
+    /// mu [J/mol] at the c of the last assembly (ghosted; kappa > 0 only).
+    const Vector &chemical_potential() const { return mu; }
+
     /// Verification: a volumetric Li source f(X) [mol/m^3/s] in dc/dt + div J = f.
     void set_volume_source(std::shared_ptr<const dealii::Function<dim>> source);
-    /// Verification: c = g(X) on the surface instead of the flux condition. Call before setup().
+    /// Verification: c = g(X) on the surface instead of the flux condition
+    /// (and, for kappa > 0, grad c . n = grad g . n). Call before setup().
     void set_dirichlet_boundary(std::shared_ptr<const dealii::Function<dim>> concentration);
 
     /**
@@ -183,7 +196,7 @@ namespace camfrac
     /// M/D at point q of the volume quadrature QGauss(degree + 1) of @p cell
     /// (ElectrodeMaterial::mobility_factor, blended in a composition gradient).
     ElectrodeMaterial::Mobility mobility_factor_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
-                                                   unsigned int q, double x) const;
+                                                   unsigned int q, double x, bool with_derivative = true) const;
     /// Whether Li is transported in @p cell (false in coating and matrix).
     bool stores_lithium(const typename dealii::Triangulation<dim>::active_cell_iterator &cell) const
     {
@@ -207,7 +220,8 @@ namespace camfrac
     };
     Linearization linearize(const Vector &c, double potential, double dt, bool with_jacobian);
     const Vector &assembled_residual() const { return residual; }
-    const Matrix &assembled_jacobian() const { return jacobian; }
+    /// K = dR/dc; for kappa > 0 the total derivative K_cc + K_cmu dmu/dc.
+    const Matrix &assembled_jacobian() const { return gradient_energy() ? mixed_jacobian : jacobian; }
     const Vector &assembled_potential_derivative() const { return border_column; }
     const Vector &assembled_current_derivative() const { return border_row; }
 
@@ -233,6 +247,22 @@ namespace camfrac
     dealii::AffineConstraints<double> constraints;
 
     Matrix jacobian;
+    // The mixed formulation (kappa > 0): mu = (lumped mass)^-1 r_mu(c), the
+    // flux block K_cmu = dR/dmu, A = d r_mu/dc, and the total Jacobian
+    // K_cc + K_cmu diag(1/m) A (same object across Newton steps, so that its
+    // AMG can be reused).
+    dealii::AffineConstraints<double> mu_constraints; // hanging nodes, 0 outside the particle
+    Matrix mu_flux_matrix;
+    Matrix mu_jacobian;
+    Matrix mixed_jacobian;
+    bool   mixed_jacobian_ready = false;
+    Vector mu;            // ghosted
+    Vector mu_owned;
+    Vector inverse_lumped_mass; // 1 / int N_i dV; 0 where mu is constrained
+    /// mu(c) (and, with @p with_jacobian, A) for the iterate @p c.
+    void compute_chemical_potential(const Vector &c, bool with_jacobian);
+    /// mixed_jacobian = K_cc + K_cmu diag(1/m) A from the assembled blocks.
+    void form_mixed_jacobian();
     Vector solution;          // accepted c, ghosted
     Vector old_solution_owned;
     Vector trial;             // trial c, ghosted
@@ -284,6 +314,9 @@ namespace camfrac
     struct CellCopy;
     using CellIterator = typename dealii::DoFHandler<dim>::active_cell_iterator;
     void integrate_volume(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch, CellCopy &copy) const;
+    /// The volume terms of the mixed formulation: R_i += int N_i (c - c_old)/dt + grad N_i . M grad mu.
+    void integrate_mixed_volume(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
+                                CellCopy &copy) const;
     void integrate_crack_faces(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
                                CellCopy &copy) const;
     void integrate_reaction_faces(const CellIterator &cell, const AssemblyInput &in, CellScratch &scratch,
