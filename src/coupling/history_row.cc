@@ -17,7 +17,7 @@ namespace camfrac
            "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
            "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,crack_measure,"
            "crack_measure_intergranular,crack_measure_intragranular,max_d,staggered_iterations,"
-           "min_effective_diffusivity_ratio";
+           "min_effective_diffusivity_ratio,std_x";
   }
 
   std::string HistoryRow::format() const
@@ -34,7 +34,7 @@ namespace camfrac
         << m.center_hydrostatic_stress << ',' << m.max_gb_normal_stress << ',' << m.mean_misorientation;
     const auto &k = crack;
     out << ',' << k.crack_measure << ',' << k.intergranular << ',' << k.intragranular << ',' << k.max_damage << ','
-        << k.staggered_iterations << ',' << m.min_effective_diffusivity_ratio;
+        << k.staggered_iterations << ',' << m.min_effective_diffusivity_ratio << ',' << s.state.std_x;
     return out.str();
   }
 } // namespace camfrac

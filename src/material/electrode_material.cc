@@ -166,8 +166,9 @@ namespace camfrac
                         "psi_chem(c) + kappa/2 |grad c|^2 + psi_el (docs/theory.md §3.3). 0 keeps the single-field "
                         "transport; > 0 solves the mixed (c, mu) formulation, which is well posed where the stress "
                         "makes the local diffusivity negative (history column min_effective_diffusivity_ratio < 0). "
-                        "It sets an interface width w = sqrt(kappa c_max / |d mu_0/dx|): choose kappa so that w spans "
-                        "at least two cells (docs/user-guide.md).");
+                        "It sets the gradient length l = sqrt(kappa c_max / |d mu_0/dx|) (|d mu_0/dx| = F |dU/dx|, about "
+                        "1.3e5 J/mol for NMC811 at x = 0.4): choose kappa = l^2 F |dU/dx| / c_max with l at least two "
+                        "cells (docs/user-guide.md, 'Gradient energy').");
       prm.declare_entry("Crystal orientation", "0, 0, 0", dealii::Patterns::Anything(),
                         "Bunge Euler angles phi1, Phi, phi2 [degrees] (ZXZ) of the crystal, rotating crystal "
                         "axes into sample axes. '0, 0, 0' puts the c-axis along z (out of plane in 2D).");

@@ -232,6 +232,13 @@ namespace camfrac
     return {lattice_a.derivative(x) / a_reference, lattice_c.derivative(x) / c_reference};
   }
 
+  std::pair<double, double> MechanicalMaterial::principal_chemical_strain_second_derivative(const double x) const
+  {
+    if (strain_model == ChemicalStrain::isotropic)
+      return {0., 0.};
+    return {lattice_a.second_derivative(x) / a_reference, lattice_c.second_derivative(x) / c_reference};
+  }
+
   namespace
   {
     // eps_a (I - m m) + eps_c m m with m = R e_3, the c-axis in sample axes.
@@ -256,6 +263,14 @@ namespace camfrac
   {
     const auto [da, dc] = principal_chemical_strain_derivative(c / maximum_concentration);
     return crystal_symmetric_tensor(R, da / maximum_concentration, dc / maximum_concentration);
+  }
+
+  dealii::SymmetricTensor<2, 3> MechanicalMaterial::chemical_strain_second_derivative(const double                c,
+                                                                                    const dealii::Tensor<2, 3> &R) const
+  {
+    const auto [da, dc] = principal_chemical_strain_second_derivative(c / maximum_concentration);
+    const double c_max2 = maximum_concentration * maximum_concentration;
+    return crystal_symmetric_tensor(R, da / c_max2, dc / c_max2);
   }
 
   double MechanicalMaterial::bulk_modulus() const

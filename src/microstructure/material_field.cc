@@ -146,6 +146,16 @@ namespace camfrac
   }
 
   template <int dim>
+  SymmetricTensor<2, 3> MaterialField<dim>::chemical_strain_second_derivative(const MaterialPoint &point,
+                                                                             const double         c) const
+  {
+    if (point.region != Region::active)
+      return {};
+    return blend(core_mechanics, shell_mechanics, point.shell_fraction,
+                 [&](const MechanicalMaterial &m) { return m.chemical_strain_second_derivative(c, point.rotation); });
+  }
+
+  template <int dim>
   double MaterialField<dim>::open_circuit_potential(const double x) const
   {
     return blend(core, shell, surface_shell_fraction,

@@ -304,6 +304,14 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  SymmetricTensor<2, 3> MechanicsField<dim, LA>::chemical_strain_second_derivative_at(const LocalMaterial &local,
+                                                                                      const double         c) const
+  {
+    return material_field ? material_field->chemical_strain_second_derivative(local.point, c) :
+                            material.chemical_strain_second_derivative(c, local.point.rotation);
+  }
+
+  template <int dim, typename LA>
   void MechanicsField<dim, LA>::setup()
   {
     distribute_dofs();

@@ -94,11 +94,9 @@ namespace camfrac
         // frozen-strain value eps' : C : eps', which bounds -ds/dc from
         // above (docs/theory.md §7).
         // The curvature term sigma : d^2 eps_ch/dc^2 of ds/dc is local and
-        // exact (central difference); L stays >= 0 so that the transport
-        // operator keeps its ellipticity.
-        const double h         = 1e-4 * material.maximum_concentration;
-        const auto   curvature = (chemical_strain_derivative_at(local, c_values[q] + h) -
-                                chemical_strain_derivative_at(local, c_values[q] - h)) / (2. * h);
+        // exact (the tables' second derivative); L stays >= 0 so that the
+        // transport operator keeps its ellipticity.
+        const auto curvature = chemical_strain_second_derivative_at(local, c_values[q]);
         s.fixed_strain_stiffness =
           g[q] * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate)) - s.stress * curvature;
         s.split_stiffness =

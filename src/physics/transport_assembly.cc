@@ -331,9 +331,10 @@ namespace camfrac
         DynamicSparsityPattern dsp(jacobian.m(), jacobian.n(), locally_owned_dofs);
         for (const auto row : locally_owned_dofs)
           {
-            for (auto entry = product.begin(row); entry != product.end(row); ++entry)
+            // end(row) is evaluated once: for Trilinos it visits the next row.
+            for (auto entry = product.begin(row), end = product.end(row); entry != end; ++entry)
               dsp.add(row, entry->column());
-            for (auto entry = jacobian.begin(row); entry != jacobian.end(row); ++entry)
+            for (auto entry = jacobian.begin(row), end = jacobian.end(row); entry != end; ++entry)
               dsp.add(row, entry->column());
           }
         mixed_jacobian.reinit(locally_owned_dofs, locally_owned_dofs, dsp, mpi_communicator);

@@ -16,7 +16,12 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 fail() { echo "FAIL: $*" >&2; exit 1; }
 make_input() { sed "s|@DIRECTORY@|$1|" "$input" > "$1.prm"; }
 
-# Compare two history.csv files: |a - b| <= tol * max|column of a|.
+# Compare two history.csv files: |a - b| <= tol * max|column of a|. The
+# well-posedness monitor min_effective_diffusivity_ratio (a minimum over the
+# points of a quantity with the third derivatives of U and of the lattice
+# curves in its sensitivity) amplifies the solver tolerance between rank
+# counts: 5.5e-10 between uninterrupted 1- and 2-rank runs of
+# restart_cahn_hilliard.prm. It is held to 1e-8.
 compare() {
   awk -F, -v tol=1e-10 '
     NR == FNR { if (FNR == 1) { for (j = 1; j <= NF; ++j) name[j] = $j; next }
@@ -28,9 +33,10 @@ compare() {
         if (name[j] ~ /iterations/) continue
         d = a[k, j] - $j; if (d < 0) d = -d
         r = m[j] > 0 ? d / m[j] : d
+        if (name[j] == "min_effective_diffusivity_ratio") r *= tol / 1e-8
         if (r > worst) { worst = r; where = name[j] " row " k }
       } }
-    END { printf "rows %d vs %d, largest relative difference %.3g (%s)\n", rows_a, rows_b, worst, where
+    END { printf "rows %d vs %d, largest scaled relative difference %.3g (%s)\n", rows_a, rows_b, worst, where
           if (rows_a != rows_b || rows_a < 5 || worst > tol) exit 1 }' "$1" "$2"
 }
 

@@ -249,11 +249,12 @@ TEST(HistoryRow, HasOneValueForEveryColumn)
   row.crack.max_damage      = 0.5;
   row.crack.staggered_iterations = 9;
   row.mechanics.min_effective_diffusivity_ratio = -0.25;
+  row.step.state.std_x      = 0.0625;
   const std::string header  = HistoryRow::header();
   const std::string line    = row.format();
   EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(line.begin(), line.end(), ','));
   EXPECT_EQ(line.substr(0, 6), "7,1.5,");
   EXPECT_NE(line.find("0.123456789012345"), std::string::npos); // 15 significant digits
-  EXPECT_EQ(line.substr(line.size() - 12), ",0.5,9,-0.25");
-  EXPECT_EQ(header.substr(header.size() - 32), ",min_effective_diffusivity_ratio");
+  EXPECT_EQ(line.substr(line.size() - 19), ",0.5,9,-0.25,0.0625");
+  EXPECT_EQ(header.substr(header.size() - 38), ",min_effective_diffusivity_ratio,std_x");
 }

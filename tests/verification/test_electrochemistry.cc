@@ -9,6 +9,8 @@
 #include <camfrac/physics/butler_volmer.h>
 #include <camfrac/physics/transport.h>
 
+#include <deal.II/base/function.h>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -115,6 +117,24 @@ TEST(Conservation, LithiumChangeEqualsChargePassed)
             << ", worst single-step mismatch / total " << worst / std::abs(charge / constants::faraday) << std::endl;
   EXPECT_LT(std::abs(balance), 1e-8 * std::abs(charge / constants::faraday));
   EXPECT_LT(worst, 1e-9 * std::abs(charge / constants::faraday));
+}
+
+TEST(StateSummary, HeterogeneityOfALinearFieldOnADisk)
+{
+  // x = x0 (1 + a X/R) on a disk of radius R: mean x0, and the volume standard
+  // deviation x0 a sqrt(<X^2>)/R = x0 a / 2 (<X^2> = R^2/4 over a disk).
+  Particle2D   p(1e-14, 0., 4, 0.5);
+  const double x0 = 0.5, a = 0.4, c_max = p.material.maximum_concentration, R = p.geometry.radius;
+  p.field->set_concentration(dealii::ScalarFunctionFromFunctionObject<2>(
+    [&](const dealii::Point<2> &X) { return c_max * x0 * (1. + a * X[0] / R); }));
+  const auto s = p.field->summary();
+  std::cout << "  mean_x " << s.mean_x << " (exact 0.5), std_x " << s.std_x << " (exact " << x0 * a / 2. << ")"
+            << std::endl;
+  EXPECT_NEAR(s.mean_x, x0, 1e-6);
+  EXPECT_NEAR(s.std_x, x0 * a / 2., 1e-3 * x0 * a / 2.);
+  // A uniform field has none.
+  p.field->set_uniform_concentration(0.3 * c_max);
+  EXPECT_LT(p.field->summary().std_x, 1e-7);
 }
 
 TEST(ProtocolOnParticle, CcCvRestSwitchesLandOnTheirCutoffs)

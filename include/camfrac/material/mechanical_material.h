@@ -69,11 +69,16 @@ namespace camfrac
     std::pair<double, double> principal_chemical_strain(double x) const;
     /// d(eps_a, eps_c)/dx [-].
     std::pair<double, double> principal_chemical_strain_derivative(double x) const;
+    /// d^2(eps_a, eps_c)/dx^2 [-]: 0 for isotropic swelling, exact (the PCHIP's
+    /// piecewise-linear second derivative) for lattice tables.
+    std::pair<double, double> principal_chemical_strain_second_derivative(double x) const;
 
     /// eps_ch in sample axes at concentration @p c [mol/m^3].
     dealii::SymmetricTensor<2, 3> chemical_strain(double c, const dealii::Tensor<2, 3> &rotation) const;
     /// d eps_ch / dc in sample axes [m^3/mol].
     dealii::SymmetricTensor<2, 3> chemical_strain_derivative(double c, const dealii::Tensor<2, 3> &rotation) const;
+    /// d^2 eps_ch / dc^2 in sample axes [m^6/mol^2].
+    dealii::SymmetricTensor<2, 3> chemical_strain_second_derivative(double c, const dealii::Tensor<2, 3> &rotation) const;
 
     /// Voigt averages of the bulk and shear moduli [Pa] (rotation invariant).
     double bulk_modulus() const;

@@ -66,6 +66,7 @@ namespace camfrac
     /// eps_ch(c) and d eps_ch/dc [1/(mol/m^3)].
     dealii::SymmetricTensor<2, 3> chemical_strain(const MaterialPoint &point, double c) const;
     dealii::SymmetricTensor<2, 3> chemical_strain_derivative(const MaterialPoint &point, double c) const;
+    dealii::SymmetricTensor<2, 3> chemical_strain_second_derivative(const MaterialPoint &point, double c) const;
 
     /// Surface electrochemistry, blended with the shell fraction at r = R.
     double open_circuit_potential(double x) const;

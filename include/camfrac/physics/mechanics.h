@@ -325,6 +325,7 @@ namespace camfrac
                                       unsigned int index) const;
     dealii::SymmetricTensor<2, 3> chemical_strain_at(const LocalMaterial &local, double c) const;
     dealii::SymmetricTensor<2, 3> chemical_strain_derivative_at(const LocalMaterial &local, double c) const;
+    dealii::SymmetricTensor<2, 3> chemical_strain_second_derivative_at(const LocalMaterial &local, double c) const;
     void                          make_constraints();
     void                          assemble_matrix();
     /// F for the chemical strain of @p c, or (c null) for the uniform eigenstrain @p eigenstrain alone.

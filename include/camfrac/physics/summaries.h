@@ -44,6 +44,9 @@ namespace camfrac
     double mean_x      = 0.;
     double min_x       = 0.;
     double max_x       = 0.;
+    /// Volume standard deviation of x over the particle, sqrt(<(x - mean_x)^2>) [-]:
+    /// the Li heterogeneity (docs/theory.md §3, history column std_x).
+    double std_x       = 0.;
     double lithium_mol = 0.; ///< int c dV [mol] (per metre of thickness in 2D)
   };
 
