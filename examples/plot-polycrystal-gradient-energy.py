@@ -2,7 +2,8 @@
 # The runs of polycrystal-gradient-energy.sh: voltage, Li heterogeneity std_x,
 # the range max x - min x and the largest grain-boundary normal stress against
 # SOC, for kappa > 0 at h, h/2, h/4 and kappa = 0 at h, h/2; and on stdout the
-# values at 4.3 V with their differences between meshes.
+# values at 4.3 V (kappa > 0) and at t = 2640 s (both) with their differences
+# between meshes.
 # Usage: plot-polycrystal-gradient-energy.py DIR OUT.png
 import csv, os, sys
 import matplotlib
@@ -25,6 +26,15 @@ def load(name):
     for r in rows:
         r["range"] = float(r["max_x"]) - float(r["min_x"])
     return rows
+
+
+def at_time(rows, column, t_end=2640.):
+    for a, b in zip(rows, rows[1:]):
+        ta, tb = float(a["time_s"]), float(b["time_s"])
+        if ta <= t_end <= tb:
+            t = (t_end - ta) / (tb - ta)
+            return (1 - t) * float(a[column]) + t * float(b[column])
+    return float("nan")
 
 
 def at_voltage(rows, column, v=4.3):
@@ -64,10 +74,19 @@ for name, label, _, _ in runs:
         print(f"{name:11s} {100 * at_voltage(rows, 'soc'):6.2f} {at_voltage(rows, 'std_x'):.5f} "
               f"{at_voltage(rows, 'range'):.4f} {1e-9 * at_voltage(rows, 'max_gb_normal_stress_Pa'):.3f} "
               f"{min(float(r['min_effective_diffusivity_ratio']) for r in rows):.3f} {len(rows)}")
-for family in ("kappa", "zero"):
-    names = [n for n in (f"{family}-r4", f"{family}-r5", f"{family}-r6") if n in data]
-    for a, b in zip(names, names[1:]):
-        diffs = [abs(at_voltage(data[a], c) - at_voltage(data[b], c)) / abs(at_voltage(data[b], c))
-                 for c in ("soc", "std_x", "range", "max_gb_normal_stress_Pa")]
-        print(f"{a} vs {b}: relative differences soc {diffs[0]:.2e} std_x {diffs[1]:.2e} range {diffs[2]:.2e} "
-              f"max_gb {diffs[3]:.2e}")
+for when, at in (("4.3 V", at_voltage), ("t = 2640 s", at_time)):
+    for family in ("kappa", "zero"):
+        names = [n for n in (f"{family}-r4", f"{family}-r5", f"{family}-r6") if n in data]
+        for a, b in zip(names, names[1:]):
+            values = [(at(data[a], c), at(data[b], c)) for c in ("soc", "std_x", "range", "max_gb_normal_stress_Pa")]
+            if any(v != v for pair in values for v in pair):
+                continue
+            diffs = [abs(va - vb) / abs(vb) for va, vb in values]
+            print(f"at {when}: {a} vs {b}: relative differences soc {diffs[0]:.2e} std_x {diffs[1]:.2e} "
+                  f"range {diffs[2]:.2e} max_gb {diffs[3]:.2e}")
+print("at t = 2640 s: run std_x range max_gb_GPa")
+for name, label, _, _ in runs:
+    if name in data:
+        rows = data[name]
+        print(f"{name:11s} {at_time(rows, 'std_x'):.5f} {at_time(rows, 'range'):.4f} "
+              f"{1e-9 * at_time(rows, 'max_gb_normal_stress_Pa'):.3f}")

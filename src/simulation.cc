@@ -373,7 +373,9 @@ namespace camfrac
   void SimulationRun<dim, LA>::warn(const std::string &message)
   {
     run_warnings.push_back(message);
-    pcout << "camfrac: warning: " << message << std::endl;
+    // On stderr, and also with --quiet: a warning is never silenced.
+    if (root)
+      std::cerr << "camfrac: warning: " << message << std::endl;
   }
 
   template <int dim, typename LA>
@@ -401,15 +403,24 @@ namespace camfrac
     const double two_across = std::pow(2., dim);
     unsigned int small = 0;
     double       fewest = std::numeric_limits<double>::max();
+    // Imported grains are unions of cells, so every grain of the mesh has
+    // cells; an id without cells is not a grain of the mesh (ids are the
+    // gmsh tags, 0 is unused).
+    const bool imported = field->microstructure().grain_type ==
+                          Microstructure<dim>::GrainType::imported;
+    unsigned int n_present = 0;
     for (const double n : cells)
-      {
-        small += n < two_across ? 1 : 0;
-        fewest = std::min(fewest, n);
-      }
+      if (!(imported && n == 0.))
+        {
+          ++n_present;
+          small += n < two_across ? 1 : 0;
+          fewest = std::min(fewest, n);
+        }
     if (small > 0)
-      warn(std::to_string(small) + " of " + std::to_string(cells.size()) +
-           " grains are resolved by fewer than two cells across (fewest: " + std::to_string(int(fewest)) +
-           " cells): refine the mesh (Geometry/Global refinements) for grain-scale stresses");
+      warn(std::to_string(small) + " of " + std::to_string(n_present) +
+           " grains are resolved by fewer than two cells across (fewer than " + std::to_string(int(two_across)) +
+           " cells, the smallest has " + std::to_string(int(fewest)) +
+           "): refine the mesh (Geometry/Global refinements) for grain-scale stresses");
   }
 
   // The well-posedness monitor (docs/theory.md §3.2): said once, when the
@@ -539,8 +550,9 @@ namespace camfrac
   {
     progress->finish();
     sim.warning_list = runner.warnings();
-    for (const auto &warning : sim.warning_list)
-      pcout << "camfrac: warning: " << warning << std::endl;
+    if (root)
+      for (const auto &warning : sim.warning_list)
+        std::cerr << "camfrac: warning: " << warning << std::endl;
     sim.warning_list.insert(sim.warning_list.end(), run_warnings.begin(), run_warnings.end());
     if (!sim.history_rows.empty())
       {

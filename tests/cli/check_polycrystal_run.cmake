@@ -4,7 +4,7 @@
 # fields in mechanics.xdmf and the grain-boundary samples gb_stress-*.csv.
 string(REPLACE "|" ";" command "${COMMAND}")
 execute_process(COMMAND ${command} WORKING_DIRECTORY ${WORKDIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0 OR err MATCHES "camfrac: (error|warning)")
+if(NOT rc EQUAL 0 OR err MATCHES "camfrac: (error|warning)" OR out MATCHES "camfrac: (error|warning)")
   message(FATAL_ERROR "run failed (${rc}): ${out}${err}")
 endif()
 set(dir ${WORKDIR}/${OUTPUT})
