@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 directory, out = sys.argv[1], sys.argv[2]
 runs = [("kappa-r4", "kappa = 1e-13, h", "tab:blue", "-"), ("kappa-r5", "kappa = 1e-13, h/2", "tab:blue", "--"),
         ("kappa-r6", "kappa = 1e-13, h/4", "tab:blue", ":"), ("zero-r4", "kappa = 0, h", "tab:red", "-"),
-        ("zero-r5", "kappa = 0, h/2", "tab:red", "--"), ("one-way-r4", "one-way, h", "0.5", "-")]
+        ("zero-r5", "kappa = 0, h/2", "tab:red", "--"), ("one-way-r4", "one-way, h", "0.5", "-"),
+        ("one-way-r5", "one-way, h/2", "0.5", "--")]
 columns = [("voltage_V", "voltage [V]", 1.), ("std_x", "std_x (Li heterogeneity) [-]", 1.),
            ("range", "max x - min x [-]", 1.), ("max_gb_normal_stress_Pa", "max grain-boundary normal stress [GPa]", 1e-9)]
 
@@ -90,3 +91,12 @@ for name, label, _, _ in runs:
         rows = data[name]
         print(f"{name:11s} {at_time(rows, 'std_x'):.5f} {at_time(rows, 'range'):.4f} "
               f"{1e-9 * at_time(rows, 'max_gb_normal_stress_Pa'):.3f}")
+print("at 4.4 V (between the last two steps): run min_x max_x max_gb_GPa centre_sigma_h_MPa")
+for name, label, _, _ in runs:
+    if name in data and float(data[name][-1]["voltage_V"]) > 4.39:
+        a, b = data[name][-2], data[name][-1]
+        t = (4.4 - float(a["voltage_V"])) / (float(b["voltage_V"]) - float(a["voltage_V"]))
+        v = {c: (1 - t) * float(a[c]) + t * float(b[c])
+             for c in ("min_x", "max_x", "max_gb_normal_stress_Pa", "center_hydrostatic_stress_Pa")}
+        print(f"{name:11s} {v['min_x']:.4f} {v['max_x']:.4f} {1e-9 * v['max_gb_normal_stress_Pa']:.3f} "
+              f"{1e-6 * v['center_hydrostatic_stress_Pa']:.1f}")

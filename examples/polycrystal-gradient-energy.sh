@@ -5,7 +5,7 @@
 #   kappa = 1e-13 J m^5/mol^2 (the example's) at 4, 5 and 6 global
 #   refinements (h, h/2, h/4), kappa = 0 at 4 and, up to t = 2640 s (4.187 V,
 #   just past the onset of the instability, where its time step has fallen
-#   below 1 s), at 5, and one-way coupling at 4 as the baseline; then plots
+#   below 1 s), at 5, and one-way coupling at 4 and 5 as the baseline; then plots
 #   docs/images/polycrystal-gradient-energy.png and prints the convergence
 #   table.
 # Usage: examples/polycrystal-gradient-energy.sh [BUILD_DIR] [MPI ranks]
@@ -39,5 +39,6 @@ run kappa-r6 6 1e-13 true
 run zero-r4 4 0 true
 run zero-r5 5 0 true "charge 1C for 2640 s"
 run one-way-r4 4 1e-13 false
+run one-way-r5 5 1e-13 false
 PYTHON=python3; [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import matplotlib" 2>/dev/null && PYTHON=/usr/bin/python3
 "$PYTHON" "$here/plot-polycrystal-gradient-energy.py" "$here" "$here/../docs/images/polycrystal-gradient-energy.png"
