@@ -47,6 +47,14 @@ namespace camfrac
     prm.declare_entry("Maximum Newton iterations", "12", Patterns::Integer(1, 100),
                       "Newton iterations before a time step counts as failed and is cut back [-], in [1, 100].");
     LinearSolverSettings::declare_parameters(prm, TransportSettings().linear_solver, "GMRES");
+    prm.declare_entry("Gradient energy preconditioner", TransportSettings().factored_preconditioner ? "factored" : "Jacobian AMG",
+                      Patterns::Selection("factored|Jacobian AMG"),
+                      "With a gradient energy (Material/Gradient energy coefficient > 0) and the AMG method: "
+                      "'factored' preconditions the fourth-order Jacobian with its factorisation into two "
+                      "second-order operators, one AMG V-cycle each, so that the GMRES iterations stay bounded "
+                      "under mesh refinement (docs/theory.md 3.3); 'Jacobian AMG': one AMG of the Jacobian itself, "
+                      "cheaper per iteration while the cells are not much smaller than the interface width "
+                      "sqrt(kappa c_max/(F |U'|)).");
     prm.leave_subsection();
   }
 
@@ -57,6 +65,7 @@ namespace camfrac
     newton_tolerance          = prm.get_double("Newton tolerance");
     maximum_newton_iterations = prm.get_integer("Maximum Newton iterations");
     linear_solver.parse_parameters(prm);
+    factored_preconditioner   = prm.get("Gradient energy preconditioner") == "factored";
     prm.leave_subsection();
   }
 
@@ -218,6 +227,13 @@ namespace camfrac
                                                    locally_relevant_dofs);
         mu_flux_matrix.reinit(locally_owned_dofs, locally_owned_dofs, mixed_dsp, mpi_communicator);
         mu_jacobian.reinit(locally_owned_dofs, locally_owned_dofs, mixed_dsp, mpi_communicator);
+        if (factored_preconditioner())
+          {
+            for (Matrix *matrix : {&mass_matrix, &laplace_matrix, &factor_first, &factor_second})
+              matrix->reinit(locally_owned_dofs, locally_owned_dofs, mixed_dsp, mpi_communicator);
+            factor_weights.reinit(locally_owned_dofs, mpi_communicator);
+            assemble_mass_and_laplacian();
+          }
       }
 
     // AMG for the Jacobian, a scalar, nearly symmetric reaction-diffusion
@@ -227,7 +243,11 @@ namespace camfrac
     traits.higher_order_elements                  = fe.degree > 1;
     traits.boomeramg_strong_threshold             = dim == 3 ? 0.5 : 0.25;
     traits.boomeramg_aggressive_coarsening_levels = dim == 3 ? 1 : 0;
+    if (factored_preconditioner())
+      traits.preconditioner = LinearOperatorTraits::Preconditioner::product;
     linear_solver = std::make_unique<LinearSolver<LA>>(mpi_communicator, settings.linear_solver, traits, "transport", timer);
+    if (factored_preconditioner())
+      linear_solver->set_product_factors([this]() { return preconditioner_factors(); });
   }
 
   template <int dim, typename LA>

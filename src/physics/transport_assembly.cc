@@ -346,6 +346,103 @@ namespace camfrac
     mixed_jacobian.add(1., jacobian);
   }
 
+  template <int dim, typename LA>
+  void TransportField<dim, LA>::assemble_mass_and_laplacian()
+  {
+    const QGauss<dim>                    quadrature(fe.degree + 1);
+    FEValues<dim>                        fe_values(mapping, fe, quadrature, update_values | update_gradients | update_JxW_values);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    FullMatrix<double>                   local_mass(n, n), local_laplace(n, n);
+    std::vector<types::global_dof_index> dofs(n);
+    mass_matrix    = 0.;
+    laplace_matrix = 0.;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          fe_values.reinit(cell);
+          local_mass    = 0.;
+          local_laplace = 0.;
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            for (unsigned int i = 0; i < n; ++i)
+              for (unsigned int j = 0; j < n; ++j)
+                {
+                  local_mass(i, j) += fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
+                  local_laplace(i, j) += fe_values.shape_grad(i, q) * fe_values.shape_grad(j, q) * fe_values.JxW(q);
+                }
+          cell->get_dof_indices(dofs);
+          constraints.distribute_local_to_global(local_mass, dofs, mass_matrix);
+          constraints.distribute_local_to_global(local_laplace, dofs, laplace_matrix);
+        }
+    mass_matrix.compress(VectorOperation::add);
+    laplace_matrix.compress(VectorOperation::add);
+  }
+
+  // The factored preconditioner (docs/theory.md §3.3 "solver"). For constant
+  // coefficients the Jacobian is s (M/dt + K_M M_L^-1 (mu_0' M + kappa K)),
+  // and P = H1 (s M_L)^-1 H2 = s (M + a K_M) M_L^-1 (M/dt + (kappa/a) K)
+  // reproduces its mass and fourth-order parts exactly for any a. a is chosen
+  // so that P's second-order part a K_M/dt + (kappa/a) K matches the
+  // Jacobian's mu_0' K_M where that has a real solution (P = J), and
+  // minimises it otherwise (the spectrum of P^-1 J lies in [1/2, 1] for
+  // mu_0' <= 2 sqrt(kappa/(m dt))). m and mu_0' are the representative
+  // values from the diagonals of the assembled blocks.
+  template <int dim, typename LA>
+  typename LinearSolver<LA>::ProductFactors TransportField<dim, LA>::preconditioner_factors()
+  {
+    const double kappa = material.gradient_energy_coefficient;
+    const double dt    = assembled_dt;
+    const double s     = assembled_row_scale;
+    double       sums[4] = {0., 0., 0., 0.}; // diag K_M, diag K, diag (A - kappa K), diag M
+    for (const auto i : locally_owned_dofs)
+      if (double(inverse_lumped_mass[i]) > 0. && !constraints.is_constrained(i))
+        {
+          const double laplace = laplace_matrix.diag_element(i);
+          sums[0] += mu_flux_matrix.diag_element(i) / s;
+          sums[1] += laplace;
+          sums[2] += mu_jacobian.diag_element(i) - kappa * laplace;
+          sums[3] += mass_matrix.diag_element(i);
+        }
+    Utilities::MPI::sum(ArrayView<const double>(sums, 4), mpi_communicator, ArrayView<double>(sums, 4));
+    const double mobility = sums[1] > 0. ? sums[0] / sums[1] : 0.;    // m
+    const double slope    = sums[3] > 0. ? sums[2] / sums[3] : 0.;    // mu_0' + L
+    const double p        = mobility * slope, q = mobility * kappa; // [m^2/s], [m^4/s]
+    double       a        = mobility > 0. ? std::sqrt(kappa * dt / mobility) : 1.;
+    if (mobility > 0. && p > 0. && p * p * dt >= 4. * q)
+      a = dt * (p + std::sqrt(p * p - 4. * q / dt)) / (2. * mobility);
+
+    factor_first = 0.;
+    factor_first.add(a, mu_flux_matrix);
+    factor_first.add(s, mass_matrix);
+    factor_second = 0.;
+    factor_second.add(s / dt, mass_matrix);
+    factor_second.add(s * kappa / a, laplace_matrix);
+    if (material_field) // collective: rows of the DoFs outside the particle
+      {
+        for (const auto i : inactive_dofs)
+          if (locally_owned_dofs.is_element(i))
+            {
+              factor_first.set(i, i, 1.);
+              factor_second.set(i, i, 1.);
+            }
+        factor_first.compress(VectorOperation::insert);
+        factor_second.compress(VectorOperation::insert);
+      }
+    // w = s m; rows of constrained DoFs are decoupled in every matrix, and
+    // there w makes P's diagonal the Jacobian's.
+    for (const auto i : locally_owned_dofs)
+      {
+        const double inverse_mass = inverse_lumped_mass[i];
+        double       w            = 0.;
+        if (inverse_mass > 0. && !constraints.is_constrained(i))
+          w = s / inverse_mass;
+        else if (const double diagonal = mixed_jacobian.diag_element(i); diagonal != 0.)
+          w = factor_first.diag_element(i) * factor_second.diag_element(i) / diagonal;
+        factor_weights[i] = w;
+      }
+    factor_weights.compress(VectorOperation::insert);
+    return {&factor_first, &factor_weights, &factor_second};
+  }
+
   // Infiltrated crack faces (docs/theory.md §11.7): the volumetric sink
   //   R_i += int N_i a i_BV(c, phi)/F dV,   I += int a i_BV dV,
   // with a = 2 gamma(d) the crack area per volume at the point.
@@ -476,6 +573,8 @@ namespace camfrac
     // particle size and dt (raw entries are ~1e-20 for micron particles,
     // which hypre's absolute thresholds treat as zero).
     const double        row_scale = dt * triangulation.n_global_active_cells() / mesh_volume;
+    assembled_dt                  = dt;
+    assembled_row_scale           = row_scale;
     const AssemblyInput in{c, potential, dt, applied_flux_current / (mesh_surface_area * constants::faraday),
                            with_jacobian};
     Assembly            totals;

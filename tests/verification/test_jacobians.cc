@@ -205,26 +205,40 @@ namespace
   }
 } // namespace
 
+namespace
+{
+  // Every term on (stress coupling, crack factors, infiltration) for the
+  // thermodynamic mobility with Q1 and Q2 and the ideal-solution mobility with
+  // Q1; each derivative within 1e-6 of its central difference, and the stress
+  // part of K v at least @p minimum_stress_share of it.
+  void check_every_term(const double kappa, const double minimum_stress_share)
+  {
+    using Mobility = ElectrodeMaterial::MobilityModel;
+    for (const auto [degree, mobility] : {std::pair{1u, Mobility::thermodynamic},
+                                          std::pair{2u, Mobility::thermodynamic},
+                                          std::pair{1u, Mobility::ideal_solution}})
+      {
+        const TransportErrors e = check_transport(degree, true, true, mobility, kappa);
+        std::cout << (kappa > 0. ? "mixed, Q" : "Q") << degree
+                  << (mobility == Mobility::thermodynamic ? ", thermodynamic M" : ", ideal M")
+                  << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
+                  << ", g.v: " << e.current_row << ", dI/dphi: " << e.current_slope
+                  << ", stress share of K v: " << e.stress_share << std::endl;
+        EXPECT_LT(e.jacobian, 1e-6);
+        EXPECT_LT(e.potential_column, 1e-6);
+        EXPECT_LT(e.current_row, 1e-6);
+        EXPECT_LT(e.current_slope, 1e-6);
+        EXPECT_GT(e.stress_share, minimum_stress_share);
+      }
+  }
+} // namespace
+
 TEST(TransportJacobian, MatchesFiniteDifferencesWithEveryTermOn)
 {
   // Thermodynamic mobility (dm/dx through U''), Q1 and Q2; ideal solution, Q1.
-  using Mobility = ElectrodeMaterial::MobilityModel;
-  for (const auto [degree, mobility] : {std::pair{1u, Mobility::thermodynamic}, std::pair{2u, Mobility::thermodynamic},
-                                        std::pair{1u, Mobility::ideal_solution}})
-    {
-      const TransportErrors e = check_transport(degree, true, true, mobility);
-      std::cout << "Q" << degree << (mobility == Mobility::thermodynamic ? ", thermodynamic M" : ", ideal M")
-                << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
-                << ", g.v: " << e.current_row << ", dI/dphi: " << e.current_slope
-                << ", stress share of K v: " << e.stress_share << std::endl;
-      EXPECT_LT(e.jacobian, 1e-6);
-      EXPECT_LT(e.potential_column, 1e-6);
-      EXPECT_LT(e.current_row, 1e-6);
-      EXPECT_LT(e.current_slope, 1e-6);
-      // The stress term is a sizable part of K v, so a sign error in it
-      // would be an O(1) mismatch, far above the tolerance.
-      EXPECT_GT(e.stress_share, 1e-2);
-    }
+  // The stress term is a sizable part of K v, so a sign error in it would be
+  // an O(1) mismatch, far above the tolerance.
+  check_every_term(0., 1e-2);
 }
 
 TEST(TransportJacobian, MixedCahnHilliardFormulationMatchesFiniteDifferences)
@@ -232,25 +246,10 @@ TEST(TransportJacobian, MixedCahnHilliardFormulationMatchesFiniteDifferences)
   // kappa > 0: the total derivative K_cc + K_cmu diag(1/m) A of the residual
   // with mu eliminated (docs/theory.md §3.3). kappa = 1e-12 J m^5/mol^2 makes
   // kappa lap c ~ 1 kJ/mol on the test's waves, the size of s and of mu_0
-  // variations, so each part of A is visible.
-  using Mobility = ElectrodeMaterial::MobilityModel;
-  for (const auto [degree, mobility] : {std::pair{1u, Mobility::thermodynamic}, std::pair{2u, Mobility::thermodynamic},
-                                        std::pair{1u, Mobility::ideal_solution}})
-    {
-      const TransportErrors e = check_transport(degree, true, true, mobility, 1e-12);
-      std::cout << "mixed, Q" << degree << (mobility == Mobility::thermodynamic ? ", thermodynamic M" : ", ideal M")
-                << ": |K v - FD|/|K v| = " << e.jacobian << ", b: " << e.potential_column
-                << ", g.v: " << e.current_row << ", dI/dphi: " << e.current_slope
-                << ", stress share of K v: " << e.stress_share << std::endl;
-      EXPECT_LT(e.jacobian, 1e-6);
-      EXPECT_LT(e.potential_column, 1e-6);
-      EXPECT_LT(e.current_row, 1e-6);
-      EXPECT_LT(e.current_slope, 1e-6);
-      // With Q2 the gradient-energy part dominates K v and the stress part
-      // is 0.4% of it: a sign error there would still be a mismatch of
-      // 1e-3 or more, a thousand times the tolerance.
-      EXPECT_GT(e.stress_share, 1e-3);
-    }
+  // variations, so each part of A is visible. With Q2 the gradient-energy
+  // part dominates K v and the stress part is 0.4% of it: a sign error there
+  // would still be a mismatch of 1e-3 or more, a thousand times the tolerance.
+  check_every_term(1e-12, 1e-3);
 }
 
 TEST(TransportJacobian, MatchesFiniteDifferencesWithoutCouplings)

@@ -10,6 +10,7 @@
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -73,12 +74,20 @@ namespace camfrac
     };
     enum class Preconditioner
     {
-      amg,   ///< algebraic multigrid (ML, BoomerAMG or GAMG)
-      jacobi ///< point Jacobi, for well-conditioned operators such as mass matrices
+      amg,    ///< algebraic multigrid (ML, BoomerAMG or GAMG)
+      jacobi, ///< point Jacobi, for well-conditioned operators such as mass matrices
+      /// H2^-1 diag(w) H1^-1 for an operator close to the product
+      /// H1 diag(w)^-1 H2 of two second-order operators (the Cahn–Hilliard
+      /// Jacobian, docs/theory.md §3.3 "solver"), each inverse an
+      /// AMG-preconditioned CG solve to product_inner_tolerance, inside
+      /// flexible GMRES. The field supplies the factors (set_product_factors).
+      product
     };
     Krylov         krylov         = Krylov::cg;
     Preconditioner preconditioner = Preconditioner::amg;
     unsigned int gmres_restart = 50;
+    /// Relative residual reduction of the inner solves of the product preconditioner.
+    double product_inner_tolerance = 1e-2;
     /// Start the Krylov method from the vector passed in (else from zero).
     bool warm_start = false;
     /// Growth factor of the reuse policy; infinity for a matrix that stays
@@ -119,6 +128,19 @@ namespace camfrac
     /// systems), with @p block_size unknowns per node. Set before the next build.
     void set_near_null_space(const std::vector<Vector> &modes, unsigned int block_size);
 
+    /// The factors of a product preconditioner: P = H1 diag(w)^-1 H2, so
+    /// that P^-1 = H2^-1 diag(w) H1^-1 (each inverse one AMG V-cycle).
+    struct ProductFactors
+    {
+      const Matrix *first   = nullptr; ///< H1 (symmetric positive definite)
+      const Vector *weights = nullptr; ///< w
+      const Matrix *second  = nullptr; ///< H2 (symmetric positive definite)
+    };
+    /// How the field assembles the factors at its current linearization; the
+    /// solver calls it whenever the reuse policy rebuilds the preconditioner.
+    /// The matrices must stay unchanged until the next call.
+    void set_product_factors(std::function<ProductFactors()> factors) { product_factors = std::move(factors); }
+
     /// The matrix changed structurally, or its values changed so much that
     /// the preconditioner must be rebuilt before the next solve.
     void matrix_changed();
@@ -150,6 +172,7 @@ namespace camfrac
     PreconditionerReuse  reuse;
     std::vector<Vector>  near_null_space;
     unsigned int         block_size = 1;
+    std::function<ProductFactors()> product_factors;
 
     class Implementation; // the backend's preconditioner objects
     std::unique_ptr<Implementation> implementation;

@@ -42,6 +42,10 @@ namespace camfrac
     /// GMRES with AMG (kept across Newton iterations and time steps while
     /// it works), or MUMPS: subsection Transport/Linear solver.
     LinearSolverSettings linear_solver{LinearSolverSettings::Method::amg, 1e-10, 500, true};
+    /// Gradient energy (kappa > 0) with AMG: precondition the Jacobian with
+    /// its factorisation into two second-order operators (docs/theory.md
+    /// §3.3 "solver"); false: AMG of the Jacobian itself.
+    bool factored_preconditioner = true;
 
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
@@ -164,6 +168,11 @@ namespace camfrac
      * state stays c.
      */
     bool gradient_energy() const { return material.gradient_energy_coefficient > 0.; }
+    /// Whether the mixed Jacobian is preconditioned by its factorisation.
+    bool factored_preconditioner() const
+    {
+      return gradient_energy() && settings.factored_preconditioner && !settings.linear_solver.direct();
+    }
     /// mu [J/mol] at the c of the last assembly (ghosted; kappa > 0 only).
     const Vector &chemical_potential() const { return mu; }
 
@@ -263,6 +272,21 @@ namespace camfrac
     void compute_chemical_potential(const Vector &c, bool with_jacobian);
     /// mixed_jacobian = K_cc + K_cmu diag(1/m) A from the assembled blocks.
     void form_mixed_jacobian();
+    // The factored preconditioner of the mixed Jacobian (docs/theory.md §3.3
+    // "solver"): P = H1 diag(w)^-1 H2 with H1 = s (M + a K_M), w = s m,
+    // H2 = s (M/dt + (kappa/a) K), from the mass M and Laplacian K of the
+    // mesh, the flux block s K_M and the row scale s of the last assembly.
+    Matrix mass_matrix;
+    Matrix laplace_matrix;
+    Matrix factor_first;
+    Matrix factor_second;
+    Vector factor_weights;
+    double assembled_dt        = 0.;
+    double assembled_row_scale = 1.;
+    /// M and K on the pattern of the mixed blocks (once per mesh).
+    void assemble_mass_and_laplacian();
+    /// H1, w, H2 at the last assembly (collective).
+    typename LinearSolver<LA>::ProductFactors preconditioner_factors();
     Vector solution;          // accepted c, ghosted
     Vector old_solution_owned;
     Vector trial;             // trial c, ghosted
