@@ -5,6 +5,7 @@
 
 #include <camfrac/io/errors.h>
 #include <camfrac/material/energy_split.h>
+#include <camfrac/material/mandel.h>
 
 #include <Eigen/Eigenvalues>
 
@@ -17,17 +18,15 @@ namespace camfrac
 
   namespace
   {
-    // Mandel notation: (11, 22, 33, 23, 13, 12), shear entries scaled by sqrt(2),
-    // so that the 6-vector dot product equals the tensor double contraction.
-    constexpr unsigned int mandel_i[6] = {0, 1, 2, 1, 0, 0};
-    constexpr unsigned int mandel_j[6] = {0, 1, 2, 2, 2, 1};
-    double                 mandel_factor(const unsigned int k) { return k < 3 ? 1. : std::sqrt(2.); }
+    using mandel::factor;
+    using mandel::row;
+    using mandel::column;
 
     Eigen::Matrix<double, 6, 1> to_mandel(const SymmetricTensor<2, 3> &t)
     {
       Eigen::Matrix<double, 6, 1> v;
       for (unsigned int k = 0; k < 6; ++k)
-        v(k) = mandel_factor(k) * t[mandel_i[k]][mandel_j[k]];
+        v(k) = factor(k) * t[row[k]][column[k]];
       return v;
     }
 
@@ -35,7 +34,7 @@ namespace camfrac
     {
       SymmetricTensor<2, 3> t;
       for (unsigned int k = 0; k < 6; ++k)
-        t[mandel_i[k]][mandel_j[k]] = v(k) / mandel_factor(k);
+        t[row[k]][column[k]] = v(k) / factor(k);
       return t;
     }
 
@@ -75,13 +74,14 @@ namespace camfrac
     shear_modulus = (full_trace - trace_trace / 3.) / 10.;
     if ((type == Type::volumetric_deviatoric || type == Type::spectral) && !is_isotropic(stiffness))
       throw InputError("the '" + name(type) +
-                       "' energy split assumes isotropic elasticity, but the stiffness is anisotropic (hexagonal "
-                       "or rotated). Use the 'anisotropic' split (He & Shao 2019) or 'none'");
+                       "' energy split assumes isotropic elasticity, but the stiffness is anisotropic (hexagonal, "
+                       "trigonal or rotated). Use the 'anisotropic' split (He & Shao 2019) or 'none'");
 
+    const mandel::Matrix        M = mandel::matrix(stiffness);
     Eigen::Matrix<double, 6, 6> C;
     for (unsigned int k = 0; k < 6; ++k)
       for (unsigned int l = 0; l < 6; ++l)
-        C(k, l) = mandel_factor(k) * mandel_factor(l) * stiffness[mandel_i[k]][mandel_j[k]][mandel_i[l]][mandel_j[l]];
+        C(k, l) = M[k][l];
     const Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>> solver(C);
     if (solver.eigenvalues().minCoeff() <= 0.)
       throw InputError("the stiffness used by the energy split is not positive definite");

@@ -5,6 +5,7 @@
 
 #include <camfrac/io/errors.h>
 #include <camfrac/material/electrode_material.h>
+#include <camfrac/material/mandel.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/material/monotone_cubic.h>
 #include <camfrac/material/orientation.h>
@@ -27,12 +28,14 @@ namespace camfrac
     using dealii::Patterns::Selection;
     prm.enter_subsection("Material");
     {
-      prm.declare_entry("Elasticity model", "hexagonal", Selection("hexagonal|isotropic"),
-                        "'hexagonal': the five single-crystal constants C11..C44 below, rotated by the crystal "
-                        "orientation; 'isotropic': Young's modulus and Poisson's ratio.");
+      prm.declare_entry("Elasticity model", "hexagonal", Selection("trigonal|hexagonal|isotropic"),
+                        "'trigonal': the six single-crystal constants C11, C12, C13, C14, C33, C44 of the R-3m layered "
+                        "oxides (Laue class -3m), rotated by the crystal orientation; 'hexagonal': the same with C14 = 0 "
+                        "(transversely isotropic about c); 'isotropic': Young's modulus and Poisson's ratio.");
       prm.declare_entry("C11", "2.251e11", Double(1e6), "Hexagonal stiffness C11 = C1111 in crystal axes (3 = c-axis) [Pa], >= 1e6. Default: a STAND-IN, the isotropic tensor of a LiCoO2 polycrystal (E = 191 GPa, nu = 0.24), since no single-crystal NMC constants were found (data/mechanics/elastic_constants.tsv).");
       prm.declare_entry("C12", "7.11e10", Double(-1e13), "Hexagonal stiffness C12 = C1122 [Pa].");
       prm.declare_entry("C13", "7.11e10", Double(-1e13), "Hexagonal stiffness C13 = C1133 [Pa].");
+      prm.declare_entry("C14", "0", Double(-1e13), "Trigonal stiffness C14 = C1123 = -C2223 = C1312 [Pa], with x_1 along the crystal a-axis (a two-fold axis). Must be 0 for 'Elasticity model = hexagonal'.");
       prm.declare_entry("C33", "2.251e11", Double(1e6), "Hexagonal stiffness C33 = C3333 [Pa], >= 1e6.");
       prm.declare_entry("C44", "7.70e10", Double(1e6), "Hexagonal stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = (C11 - C12)/2.");
       prm.declare_entry("Young's modulus", "1.91e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6.");
@@ -61,9 +64,9 @@ namespace camfrac
                                             const double              c_max)
   {
     prm.enter_subsection("Material");
-    const bool   hexagonal = prm.get("Elasticity model") == "hexagonal";
+    const std::string model = prm.get("Elasticity model");
     const double c11 = prm.get_double("C11"), c12 = prm.get_double("C12"), c13 = prm.get_double("C13"),
-                 c33 = prm.get_double("C33"), c44 = prm.get_double("C44");
+                 c14 = prm.get_double("C14"), c33 = prm.get_double("C33"), c44 = prm.get_double("C44");
     const double e = prm.get_double("Young's modulus"), nu = prm.get_double("Poisson's ratio");
     const bool   lattice = prm.get("Chemical strain model") == "lattice";
     const double x_ref   = prm.get_double("Reference stoichiometry");
@@ -72,7 +75,16 @@ namespace camfrac
     const double      smoothing_width = prm.get_double("Lattice smoothing width");
     prm.leave_subsection();
 
-    if (hexagonal)
+    if (model == "hexagonal" && c14 != 0.)
+      {
+        std::ostringstream message;
+        message << "parameter 'Material/C14' is " << c14
+                << " Pa but 'Material/Elasticity model' is hexagonal, which has C14 = 0: use 'trigonal'";
+        throw InputError(message.str());
+      }
+    if (model == "trigonal")
+      set_trigonal_elasticity(c11, c12, c13, c14, c33, c44);
+    else if (model == "hexagonal")
       set_hexagonal_elasticity(c11, c12, c13, c33, c44);
     else
       set_isotropic_elasticity(e, nu);
@@ -138,20 +150,40 @@ namespace camfrac
   void MechanicalMaterial::set_hexagonal_elasticity(const double c11, const double c12, const double c13,
                                                     const double c33, const double c44)
   {
-    // Positive definiteness of a transversely isotropic stiffness.
-    if (!(c44 > 0.) || !(c11 > std::abs(c12)) || !(c33 * (c11 + c12) > 2. * c13 * c13))
-      throw InputError("parameters 'Material/C11..C44' are not positive definite: need C44 > 0, C11 > |C12| and "
-                       "C33 (C11 + C12) > 2 C13^2");
+    set_trigonal_elasticity(c11, c12, c13, 0., c33, c44);
     elasticity = Elasticity::hexagonal;
+  }
+
+  void MechanicalMaterial::set_trigonal_elasticity(const double c11, const double c12, const double c13,
+                                                   const double c14, const double c33, const double c44)
+  {
+    // Voigt -> tensor in crystal axes (x_1 along a, x_3 along c). SymmetricTensor<4,3>
+    // has only the minor symmetries: set both (ij,kl) and (kl,ij).
     dealii::SymmetricTensor<4, 3> C;
     C[0][0][0][0] = C[1][1][1][1] = c11;
     C[2][2][2][2]                 = c33;
-    // SymmetricTensor<4,3> has only the minor symmetries: set both (ij,kl) and (kl,ij).
     C[0][0][1][1] = C[1][1][0][0] = c12;
     C[0][0][2][2] = C[1][1][2][2] = C[2][2][0][0] = C[2][2][1][1] = c13;
     C[1][2][1][2] = C[0][2][0][2] = c44;
     C[0][1][0][1]                 = 0.5 * (c11 - c12);
-    stiffness_crystal             = C;
+    // C14 = C1123, C24 = C2223 = -C14, C56 = C1312 = C14.
+    C[0][0][1][2] = C[1][2][0][0] = c14;
+    C[1][1][1][2] = C[1][2][1][1] = -c14;
+    C[0][2][0][1] = C[0][1][0][2] = c14;
+    // Positive definiteness: the smallest eigenvalue of the Mandel matrix. For
+    // C14 = 0 this is C44 > 0, C11 > |C12| and C33 (C11 + C12) > 2 C13^2.
+    const double smallest = mandel::eigenvalues(C)[0];
+    if (!(smallest > 0.))
+      {
+        std::ostringstream message;
+        message << "parameters 'Material/C11, C12, C13, C14, C33, C44' are not positive definite: the smallest "
+                   "eigenvalue of the stiffness (Mandel notation) is "
+                << smallest << " Pa. Positive definiteness needs C44 > 0, C11 > |C12|, C33 (C11 + C12) > 2 C13^2 "
+                << "and C44 (C11 - C12) > 2 C14^2";
+        throw InputError(message.str());
+      }
+    elasticity        = Elasticity::trigonal;
+    stiffness_crystal = C;
   }
 
   void MechanicalMaterial::set_isotropic_chemical_strain(const double omega, const double x_ref, const double c_max)

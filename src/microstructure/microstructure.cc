@@ -461,8 +461,10 @@ namespace camfrac
     for (unsigned int i = 0; i < 3; ++i)
       tilt[i] = grain_orientations[g][i][2];
     const Tensor<1, 3> axis = tilt[0] * t1 + tilt[1] * t2 + tilt[2] * radial;
+    // The c-axis along `axis`, the a-axis turned about it by the grain's twist
+    // (which matters for a trigonal stiffness only).
     if (radial_axis_is_c)
-      return rotation_from_c_axis(axis);
+      return rotation_from_c_axis(axis) * rotation_about_axis(Tensor<1, 3>({0., 0., 1.}), grain_twist[g]);
     // a-axis along `axis`; the c-axis perpendicular to it, turned by the grain's twist.
     const auto [u1, u2]    = tangent_frame(axis);
     const Tensor<1, 3> c   = std::cos(grain_twist[g]) * u1 + std::sin(grain_twist[g]) * u2;

@@ -34,6 +34,34 @@ namespace
     return m.stiffness(rotation_from_bunge(0.3, 0.9, 1.7));
   }
 
+  // The LiCrO2 tensor of data/measured (Materials Project), rotated: C14 != 0.
+  SymmetricTensor<4, 3> trigonal_stiffness()
+  {
+    MechanicalMaterial m;
+    m.set_trigonal_elasticity(351e9, 106e9, 69e9, -9e9, 203e9, 54e9);
+    return m.stiffness(rotation_from_bunge(1.1, 0.6, 0.2));
+  }
+
+  enum class Crystal
+  {
+    isotropic,
+    hexagonal,
+    trigonal
+  };
+  constexpr Crystal all_crystals[] = {Crystal::isotropic, Crystal::hexagonal, Crystal::trigonal};
+  SymmetricTensor<4, 3> stiffness(const Crystal crystal)
+  {
+    return crystal == Crystal::isotropic ? isotropic_stiffness() :
+           crystal == Crystal::hexagonal ? hexagonal_stiffness() :
+                                           trigonal_stiffness();
+  }
+  const char *name(const Crystal crystal)
+  {
+    return crystal == Crystal::isotropic ? "isotropic C" :
+           crystal == Crystal::hexagonal ? "rotated hexagonal C" :
+                                           "rotated trigonal C";
+  }
+
   SymmetricTensor<2, 3> random_strain(std::mt19937_64 &generator)
   {
     SymmetricTensor<2, 3> eps;
@@ -52,14 +80,14 @@ namespace
 TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
 {
   std::mt19937_64 generator(3);
-  for (const bool hexagonal : {false, true})
+  for (const auto crystal : all_crystals)
     for (const auto type : all_types)
       {
         const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
                                     type == StrainEnergySplit::Type::spectral;
-        if (hexagonal && isotropic_only)
+        if (crystal != Crystal::isotropic && isotropic_only)
           continue;
-        const auto              C = hexagonal ? hexagonal_stiffness() : isotropic_stiffness();
+        const auto              C = stiffness(crystal);
         const StrainEnergySplit split(type, C);
         double                  worst_sum = 0., worst_stress = 0., worst_derivative = 0.;
         for (int k = 0; k < 100; ++k)
@@ -80,7 +108,7 @@ TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
             worst_derivative = std::max(worst_derivative, std::abs(slope - r.positive_stress * direction) /
                                                             ((C * eps).norm() * direction.norm()));
           }
-        std::cout << "  " << StrainEnergySplit::name(type) << (hexagonal ? ", rotated hexagonal C" : ", isotropic C")
+        std::cout << "  " << StrainEnergySplit::name(type) << ", " << name(crystal)
                   << ": |psi+ + psi- - psi|/psi <= " << worst_sum << ", stress sum " << worst_stress
                   << ", d psi+/d eps vs sigma+ " << worst_derivative << std::endl;
         EXPECT_LT(worst_sum, 1e-12);
@@ -92,13 +120,13 @@ TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
 TEST(EnergySplit, CompressionDoesNotDriveCracks)
 {
   // Hydrostatic pressure p: eps = C^-1 (-p I) for every split.
-  for (const bool hexagonal : {false, true})
+  for (const auto crystal : all_crystals)
     for (const auto type : {StrainEnergySplit::Type::volumetric_deviatoric, StrainEnergySplit::Type::spectral,
                             StrainEnergySplit::Type::anisotropic})
       {
-        if (hexagonal && type != StrainEnergySplit::Type::anisotropic)
+        if (crystal != Crystal::isotropic && type != StrainEnergySplit::Type::anisotropic)
           continue;
-        const auto              C = hexagonal ? hexagonal_stiffness() : isotropic_stiffness();
+        const auto              C = stiffness(crystal);
         const StrainEnergySplit split(type, C);
         const auto              eps = dealii::invert(C) * (-1e8 * dealii::unit_symmetric_tensor<3>());
         const auto              r   = split.evaluate(eps);
@@ -118,8 +146,10 @@ TEST(EnergySplit, CompressionDoesNotDriveCracks)
 
 TEST(EnergySplit, AnisotropicSplitIsOrthogonalInTheEnergyNorm)
 {
-  std::mt19937_64         generator(8);
-  const auto              C = hexagonal_stiffness();
+  std::mt19937_64 generator(8);
+  for (const auto crystal : {Crystal::hexagonal, Crystal::trigonal})
+  {
+  const auto              C = stiffness(crystal);
   const StrainEnergySplit split(StrainEnergySplit::Type::anisotropic, C);
   const auto              C_inverse = dealii::invert(C);
   double                  worst     = 0.;
@@ -131,8 +161,9 @@ TEST(EnergySplit, AnisotropicSplitIsOrthogonalInTheEnergyNorm)
       worst = std::max(worst, std::abs(r.positive_stress * (C_inverse * r.negative_stress)) /
                                 (0.5 * (eps * (C * eps))));
     }
-  std::cout << "  anisotropic split: max |eps+ : C : eps-| / psi = " << worst << std::endl;
+  std::cout << "  anisotropic split, " << name(crystal) << ": max |eps+ : C : eps-| / psi = " << worst << std::endl;
   EXPECT_LT(worst, 1e-12);
+  }
 }
 
 TEST(EnergySplit, IsotropicSplitsRefuseAnisotropicStiffness)
@@ -142,5 +173,8 @@ TEST(EnergySplit, IsotropicSplitsRefuseAnisotropicStiffness)
   EXPECT_THROW(StrainEnergySplit(StrainEnergySplit::Type::spectral, hexagonal_stiffness()), InputError);
   EXPECT_THROW(StrainEnergySplit(StrainEnergySplit::Type::volumetric_deviatoric, hexagonal_stiffness()), InputError);
   EXPECT_NO_THROW(StrainEnergySplit(StrainEnergySplit::Type::anisotropic, hexagonal_stiffness()));
+  EXPECT_FALSE(StrainEnergySplit::is_isotropic(trigonal_stiffness()));
+  EXPECT_THROW(StrainEnergySplit(StrainEnergySplit::Type::spectral, trigonal_stiffness()), InputError);
+  EXPECT_NO_THROW(StrainEnergySplit(StrainEnergySplit::Type::anisotropic, trigonal_stiffness()));
   EXPECT_THROW(StrainEnergySplit::from_string("Miehe"), InputError);
 }

@@ -3,13 +3,19 @@
 // isotropic limit of the hexagonal stiffness, rotations, and the free
 // single-crystal volume change.
 
+#include "fracture_fixture.h"
 #include "mechanics_fixture.h"
 
+#include <camfrac/io/errors.h>
 #include <camfrac/material/orientation.h>
+
+#include <deal.II/grid/grid_generator.h>
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <iostream>
+#include <string>
 
 using namespace camfrac;
 using camfrac::testing::CoupledParticle;
@@ -271,4 +277,248 @@ TEST(Mechanics, GeneralizedPlaneStrain2D)
   EXPECT_NEAR(s_gen, s_plane, 1e-8 * std::abs(s_plane));
   EXPECT_LT(zz_gen_min, 0.); // sigma_zz changes sign: zero mean
   EXPECT_GT(zz_gen_max, 0.);
+}
+
+// ---------------------------------------------------------------- trigonal stiffness
+namespace
+{
+  // LiCrO2 (Materials Project mp-18793, data/measured): C11, C12, C13, C14, C33, C44 [Pa].
+  constexpr double trigonal_constants[6] = {351e9, 106e9, 69e9, -9e9, 203e9, 54e9};
+
+  MechanicalMaterial trigonal_material(const double c14 = trigonal_constants[3])
+  {
+    MechanicalMaterial m;
+    const auto        &k = trigonal_constants;
+    m.set_trigonal_elasticity(k[0], k[1], k[2], c14, k[4], k[5]);
+    return m;
+  }
+
+  double relative_difference(const dealii::SymmetricTensor<4, 3> &a, const dealii::SymmetricTensor<4, 3> &b)
+  {
+    const dealii::Tensor<4, 3> ta(a), tb(b);
+    return (ta - tb).norm() / tb.norm();
+  }
+
+  // The 6x6 Voigt matrix (11, 22, 33, 23, 13, 12) read off by hand from the
+  // constants, independent of the tensor code: Nye's table for class -3m with
+  // x_1 along a two-fold axis.
+  using Voigt = std::array<std::array<double, 6>, 6>;
+  Voigt trigonal_voigt(const double c11, const double c12, const double c13, const double c14, const double c33,
+                       const double c44)
+  {
+    const double c66 = 0.5 * (c11 - c12);
+    return {{{c11, c12, c13, c14, 0., 0.},
+             {c12, c11, c13, -c14, 0., 0.},
+             {c13, c13, c33, 0., 0., 0.},
+             {c14, -c14, 0., c44, 0., 0.},
+             {0., 0., 0., 0., c44, c14},
+             {0., 0., 0., 0., c14, c66}}};
+  }
+
+  // Bond's 6x6 stress transformation K for the rotation R (Auld, Acoustic
+  // Fields and Waves, 1973): C' = K C K^T in Voigt notation.
+  Voigt bond_matrix(const dealii::Tensor<2, 3> &a)
+  {
+    Voigt K;
+    const unsigned int n[3][2] = {{1, 2}, {0, 2}, {0, 1}};
+    for (unsigned int i = 0; i < 3; ++i)
+      {
+        for (unsigned int j = 0; j < 3; ++j)
+          K[i][j] = a[i][j] * a[i][j];
+        K[i][3] = 2. * a[i][1] * a[i][2];
+        K[i][4] = 2. * a[i][0] * a[i][2];
+        K[i][5] = 2. * a[i][0] * a[i][1];
+      }
+    for (unsigned int r = 0; r < 3; ++r)
+      {
+        const unsigned int i = n[r][0], k = n[r][1];
+        for (unsigned int j = 0; j < 3; ++j)
+          K[3 + r][j] = a[i][j] * a[k][j];
+        K[3 + r][3] = a[i][1] * a[k][2] + a[i][2] * a[k][1];
+        K[3 + r][4] = a[i][0] * a[k][2] + a[i][2] * a[k][0];
+        K[3 + r][5] = a[i][0] * a[k][1] + a[i][1] * a[k][0];
+      }
+    return K;
+  }
+
+  double voigt_of(const dealii::SymmetricTensor<4, 3> &C, const unsigned int I, const unsigned int J)
+  {
+    constexpr unsigned int i[6] = {0, 1, 2, 1, 0, 0}, j[6] = {0, 1, 2, 2, 2, 1};
+    return C[i[I]][j[I]][i[J]][j[J]];
+  }
+} // namespace
+
+// The trigonal stiffness: Nye's Voigt matrix, C14 = 0 gives the hexagonal
+// form, the symmetry operations of -3m leave it unchanged (120 deg about c,
+// 180 deg about the a-axis), 60 deg about c flips the sign of C14, and the
+// rotated tensor equals Bond's Voigt transformation.
+TEST(Mechanics, TrigonalStiffnessHasTheSymmetriesOfClassMinus3m)
+{
+  const auto        &k = trigonal_constants;
+  MechanicalMaterial trigonal = trigonal_material(), hexagonal, zero = trigonal_material(0.);
+  hexagonal.set_hexagonal_elasticity(k[0], k[1], k[2], k[4], k[5]);
+  EXPECT_EQ(trigonal.elasticity_model(), MechanicalMaterial::Elasticity::trigonal);
+  EXPECT_EQ(hexagonal.elasticity_model(), MechanicalMaterial::Elasticity::hexagonal);
+  const dealii::Tensor<2, 3> I(dealii::unit_symmetric_tensor<3>());
+  EXPECT_EQ(relative_difference(zero.stiffness(I), hexagonal.stiffness(I)), 0.);
+
+  const Voigt expected = trigonal_voigt(k[0], k[1], k[2], k[3], k[4], k[5]);
+  for (unsigned int a = 0; a < 6; ++a)
+    for (unsigned int b = 0; b < 6; ++b)
+      EXPECT_EQ(voigt_of(trigonal.stiffness(I), a, b), expected[a][b]) << a << b;
+
+  const dealii::Tensor<1, 3> c_axis({0., 0., 1.}), a_axis({1., 0., 0.}), b_axis({0., 1., 0.});
+  const auto                 C0 = trigonal.stiffness(I);
+  const double three_fold = relative_difference(trigonal.stiffness(rotation_about_axis(c_axis, 2. * M_PI / 3.)), C0);
+  const double two_fold   = relative_difference(trigonal.stiffness(rotation_about_axis(a_axis, M_PI)), C0);
+  const double six_fold   = relative_difference(trigonal.stiffness(rotation_about_axis(c_axis, M_PI / 3.)), C0);
+  const double other_two  = relative_difference(trigonal.stiffness(rotation_about_axis(b_axis, M_PI)), C0);
+  const double flipped =
+    relative_difference(trigonal.stiffness(rotation_about_axis(c_axis, M_PI / 3.)), trigonal_material(-k[3]).stiffness(I));
+  std::cout << "  trigonal C: |C(120 deg about c) - C|/|C| = " << three_fold
+            << ", |C(180 deg about a) - C|/|C| = " << two_fold << ", 60 deg about c: " << six_fold
+            << " (= C with -C14 to " << flipped << "), 180 deg about b: " << other_two << std::endl;
+  EXPECT_LT(three_fold, 1e-14);
+  EXPECT_LT(two_fold, 1e-14);
+  EXPECT_LT(flipped, 1e-14);
+  EXPECT_GT(six_fold, 1e-2); // not symmetry operations of -3m
+  EXPECT_GT(other_two, 1e-2);
+  // Hexagonal: 60 deg about c is a symmetry.
+  EXPECT_LT(relative_difference(hexagonal.stiffness(rotation_about_axis(c_axis, M_PI / 3.)), hexagonal.stiffness(I)),
+            1e-14);
+
+  for (const auto &R : {rotation_from_bunge(0.4, 0.9, 1.3), rotation_from_bunge(2.2, 2.7, -0.6)})
+    {
+      const Voigt K = bond_matrix(R);
+      const auto  CR = trigonal.stiffness(R);
+      double      worst = 0., scale = 0.;
+      for (unsigned int a = 0; a < 6; ++a)
+        for (unsigned int b = 0; b < 6; ++b)
+          {
+            double bond = 0.;
+            for (unsigned int p = 0; p < 6; ++p)
+              for (unsigned int q = 0; q < 6; ++q)
+                bond += K[a][p] * expected[p][q] * K[b][q];
+            worst = std::max(worst, std::abs(voigt_of(CR, a, b) - bond));
+            scale = std::max(scale, std::abs(bond));
+          }
+      std::cout << "  rotated trigonal C against Bond's Voigt transformation: max difference / max entry = "
+                << worst / scale << std::endl;
+      EXPECT_LT(worst / scale, 1e-14);
+    }
+  // Voigt averages: K_V = ((2 C11 + C33) + 2 (C12 + 2 C13))/9 and
+  // G_V = ((2 C11 + C33) - (C12 + 2 C13) + 3 (2 C44 + C66))/15 (C14 drops out).
+  const double KV = (2. * k[0] + k[4] + 2. * (k[1] + 2. * k[2])) / 9.;
+  const double GV = (2. * k[0] + k[4] - (k[1] + 2. * k[2]) + 3. * (2. * k[5] + 0.5 * (k[0] - k[1]))) / 15.;
+  EXPECT_NEAR(trigonal.bulk_modulus() / KV, 1., 1e-14);
+  EXPECT_NEAR(trigonal.shear_modulus() / GV, 1., 1e-14);
+  // The Materials Project page lists K_V = 154.78 GPa and G_V = 90.067 GPa for LiCrO2.
+  EXPECT_NEAR(KV / 1e9, 154.78, 0.01);
+  EXPECT_NEAR(GV / 1e9, 90.067, 0.11); // the page rounds C66 = (C11 - C12)/2 = 122.5 to 122: G_V + 0.1
+}
+
+TEST(Mechanics, TrigonalStiffnessMustBePositiveDefinite)
+{
+  const auto &k = trigonal_constants;
+  // C44 (C11 - C12) > 2 C14^2: |C14| < sqrt(54 * 245 / 2) GPa = 81.3 GPa.
+  EXPECT_NO_THROW(trigonal_material(-80e9));
+  EXPECT_THROW(trigonal_material(-82e9), InputError);
+  EXPECT_THROW(trigonal_material(82e9), InputError);
+  MechanicalMaterial m;
+  EXPECT_THROW(m.set_trigonal_elasticity(k[0], k[1], 400e9, k[3], k[4], k[5]), InputError); // C13 too large
+  EXPECT_THROW(m.set_hexagonal_elasticity(k[0], k[1], k[2], k[4], -1e9), InputError);
+  try
+    {
+      m.set_trigonal_elasticity(k[0], k[1], k[2], 90e9, k[4], k[5]);
+    }
+  catch (const InputError &error)
+    {
+      EXPECT_NE(std::string(error.what()).find("Material/C11, C12, C13, C14, C33, C44"), std::string::npos);
+      EXPECT_NE(std::string(error.what()).find("not positive definite"), std::string::npos);
+    }
+}
+
+namespace
+{
+  /// u = eps X: a uniform strain.
+  class AffineDisplacement : public dealii::Function<3>
+  {
+  public:
+    explicit AffineDisplacement(const dealii::SymmetricTensor<2, 3> &strain)
+      : dealii::Function<3>(3)
+      , strain(strain)
+    {}
+    double value(const dealii::Point<3> &p, const unsigned int component) const override
+    {
+      double u = 0.;
+      for (unsigned int j = 0; j < 3; ++j)
+        u += strain[component][j] * p[j];
+      return u;
+    }
+    dealii::SymmetricTensor<2, 3> strain;
+  };
+
+  /// The largest deviation of sigma from @p expected over the quadrature points
+  /// of a cube whose whole surface is displaced by u = @p strain X.
+  double uniform_strain_stress_error(const MechanicalMaterial &material, const dealii::Tensor<2, 3> &rotation,
+                                     const dealii::SymmetricTensor<2, 3> &strain,
+                                     const dealii::SymmetricTensor<2, 3> &expected)
+  {
+    camfrac::testing::FractureSpecimen<3> specimen;
+    dealii::GridGenerator::subdivided_hyper_cube(specimen.triangulation, 2, 0., 1e-5);
+    specimen.material                            = material;
+    specimen.material.set_isotropic_chemical_strain(0., 0., 1.);
+    specimen.fracture_settings.residual_stiffness = 0.; // g(0) = 1
+    specimen.setup([&](MechanicsField<3, TrilinosBackend> &m) {
+      m.set_orientation(rotation);
+      m.set_dirichlet_boundary(std::make_shared<AffineDisplacement>(strain));
+    });
+    specimen.mechanics->solve(specimen.concentration());
+    const dealii::QGauss<3>         quadrature(2);
+    std::vector<double>             c(quadrature.size(), 0.);
+    std::vector<MaterialPointState> states;
+    double                          worst = 0.;
+    for (const auto &cell : specimen.triangulation.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          specimen.mechanics->evaluate(cell, quadrature, c, states);
+          for (const auto &s : states)
+            worst = std::max(worst, (s.stress - expected).norm());
+        }
+    return dealii::Utilities::MPI::max(worst, MPI_COMM_WORLD);
+  }
+} // namespace
+
+// Through the finite-element mechanics: a cube displaced by u = eps X on its
+// whole surface has the uniform stress C : eps. For a trigonal crystal in its
+// own axes, a shear eps_23 = g gives sigma_11 = 2 C14 g = -sigma_22 and
+// sigma_23 = 2 C44 g (Voigt: sigma_1 = C14 gamma_4, sigma_2 = -C14 gamma_4);
+// a shear eps_12 = g gives sigma_13 = 2 C14 g and sigma_12 = (C11 - C12) g.
+// A rotated crystal under the rotated strain carries the rotated stress.
+TEST(Mechanics, TrigonalCrystalUnderUniformShearHasTheClosedFormStress)
+{
+  const auto        &k = trigonal_constants;
+  const auto         material = trigonal_material();
+  const double       g        = 1e-3;
+  const dealii::Tensor<2, 3> I(dealii::unit_symmetric_tensor<3>());
+  dealii::SymmetricTensor<2, 3> shear_23, stress_23, shear_12, stress_12;
+  shear_23[1][2] = g;
+  stress_23[0][0] = 2. * k[3] * g, stress_23[1][1] = -2. * k[3] * g, stress_23[1][2] = 2. * k[5] * g;
+  shear_12[0][1] = g;
+  stress_12[0][2] = 2. * k[3] * g, stress_12[0][1] = (k[0] - k[1]) * g;
+  const double scale = k[5] * g;
+  const double e23   = uniform_strain_stress_error(material, I, shear_23, stress_23) / scale;
+  const double e12   = uniform_strain_stress_error(material, I, shear_12, stress_12) / scale;
+  // Rotated: strain R eps R^T, stress R sigma R^T.
+  const auto R      = rotation_from_bunge(0.4, 0.9, 1.3);
+  const auto rotate = [&](const dealii::SymmetricTensor<2, 3> &t) {
+    return dealii::symmetrize(R * dealii::Tensor<2, 3>(t) * dealii::transpose(R));
+  };
+  const double rotated = uniform_strain_stress_error(material, R, rotate(shear_23), rotate(stress_23)) / scale;
+  std::cout << "  uniform shear of a trigonal crystal: max |sigma - sigma_exact| / (C44 g) = " << e23
+            << " (eps_23), " << e12 << " (eps_12), " << rotated << " (rotated crystal, rotated eps_23)"
+            << "; C14 term 2 C14 g / (C44 g) = " << 2. * std::abs(k[3]) / k[5] << std::endl;
+  EXPECT_LT(e23, 1e-8);
+  EXPECT_LT(e12, 1e-8);
+  EXPECT_LT(rotated, 1e-8);
 }

@@ -19,8 +19,10 @@ namespace camfrac
    * axes by the crystal orientation R (crystal -> sample), which the caller
    * supplies per material point: this is the interface polycrystals feed.
    *
-   * - Stiffness: hexagonal (transversely isotropic about c) with C11, C12,
-   *   C13, C33, C44 and C66 = (C11 - C12)/2, or isotropic (E, nu).
+   * - Stiffness: trigonal (Laue class -3m of the R-3m layered oxides, x_1
+   *   along a two-fold axis) with C11, C12, C13, C14, C33, C44, where
+   *   C14 = -C24 = C56 and C66 = (C11 - C12)/2; hexagonal (transversely
+   *   isotropic about c), the trigonal form with C14 = 0; or isotropic (E, nu).
    * - Chemical strain: eps_ch = R diag(eps_a, eps_a, eps_c) R^T with
    *   eps_a = a(x)/a(x_ref) - 1, eps_c = c(x)/c(x_ref) - 1, a and c PCHIP
    *   interpolants of a lattice table; or isotropic Omega (c - c_ref)/3 I.
@@ -33,6 +35,7 @@ namespace camfrac
     enum class Elasticity
     {
       hexagonal,
+      trigonal,
       isotropic
     };
     enum class ChemicalStrain
@@ -50,6 +53,9 @@ namespace camfrac
     void set_isotropic_elasticity(double youngs_modulus, double poisson_ratio);
     /// Hexagonal elasticity from the five constants [Pa] in crystal axes.
     void set_hexagonal_elasticity(double c11, double c12, double c13, double c33, double c44);
+    /// Trigonal elasticity from the six constants [Pa] in crystal axes (Voigt
+    /// C14 = C1123). Throws InputError naming the parameters unless positive definite.
+    void set_trigonal_elasticity(double c11, double c12, double c13, double c14, double c33, double c44);
     /// Isotropic chemical strain Omega (c - x_ref c_max)/3 I.
     void set_isotropic_chemical_strain(double partial_molar_volume, double reference_stoichiometry,
                                        double maximum_concentration);
