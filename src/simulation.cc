@@ -11,6 +11,7 @@
 #include <camfrac/io/history.h>
 #include <camfrac/io/parameter_file.h>
 #include <camfrac/io/progress.h>
+#include <camfrac/material/diffraction.h>
 #include <camfrac/simulation.h>
 
 #include "instantiation.h"
@@ -59,6 +60,18 @@ namespace camfrac
                       "Simulated time between field outputs [s], >= 0. Fields are also written at the start and at "
                       "the end of every protocol step; 0 writes only those.");
     prm.declare_entry("Write fields", "true", Patterns::Bool(), "Write XDMF/HDF5 fields at all (history.csv is always written).");
+    prm.declare_entry("Virtual XRD", "auto", Patterns::Selection("auto|true|false"),
+                      "Write xrd.csv and xrd_histogram.csv at every accepted step: the volume distributions of the "
+                      "lattice parameters and of the (003) and (104) spacings and peaks from the local x and elastic "
+                      "strain (docs/theory.md [XRD]). 'auto': when Mechanics/Enabled and 'Material/Chemical strain "
+                      "model = lattice'; 'true': required (an input error otherwise); 'false': never.");
+    prm.declare_entry("XRD wavelength", "1.5406e-10", Patterns::Double(1e-12, 1e-8),
+                      "X-ray wavelength [m], in [1e-12, 1e-8]. Default: Cu K-alpha1, 1.5406 Angstrom. Mo K-alpha1 is "
+                      "0.70930e-10, synchrotron work often 0.2e-10 to 0.8e-10.");
+    prm.declare_entry("XRD bin width", "0.02", Patterns::Double(1e-4, 1.),
+                      "Bin width of the 2 theta histograms in xrd_histogram.csv [degrees], in [1e-4, 1].");
+    prm.declare_entry("XRD window", "2.5", Patterns::Double(0.01, 20.),
+                      "Half-width of the histogram range around each stress-free reference peak [degrees], in [0.01, 20].");
     prm.leave_subsection();
   }
 
@@ -68,6 +81,11 @@ namespace camfrac
     directory             = prm.get("Directory");
     field_output_interval = prm.get_double("Field output interval");
     write_fields          = prm.get_bool("Write fields");
+    const std::string xrd_choice = prm.get("Virtual XRD");
+    xrd = xrd_choice == "true" ? Xrd::on : xrd_choice == "false" ? Xrd::off : Xrd::automatic;
+    xrd_settings.wavelength = prm.get_double("XRD wavelength");
+    xrd_settings.bin_width  = prm.get_double("XRD bin width");
+    xrd_settings.window     = prm.get_double("XRD window");
     prm.leave_subsection();
     if (directory.empty())
       throw InputError("parameter 'Output/Directory' is empty");
@@ -288,6 +306,8 @@ namespace camfrac
     void check_inputs();
     void warn(const std::string &message);
     void open_mesh_log(ParticleModel<dim, LA> &particle);
+    /// Open xrd.csv and xrd_histogram.csv when the virtual XRD is on (Output/Virtual XRD).
+    void open_xrd(const ParticleModel<dim, LA> &particle);
     void adapt(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
     /// Write a checkpoint if one is due; stop the run (Interrupted) on a signal.
     void checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
@@ -303,6 +323,7 @@ namespace camfrac
     parallel::distributed::Triangulation<dim> triangulation;
     RestartRecord                             restart; // the state read, or the empty initial one
     std::unique_ptr<HistoryWriter>            history;
+    std::unique_ptr<HistoryWriter>            xrd, xrd_histogram; // null without the virtual XRD
     std::unique_ptr<ProgressLine>             progress;
     std::ofstream                             mesh_log;
     CheckpointTrigger                         trigger;
@@ -367,6 +388,26 @@ namespace camfrac
           << (sim.backend == Backend::petsc ? "PETSc" : "Trilinos")
           << ", 1C = " << particle.transport().one_c_current() << " A"
           << std::endl;
+    const FractureSettings &f = sim.fracture_settings;
+    if (f.enabled)
+      {
+        // The strengths the length scale implies (data/README.md, "Fracture properties").
+        const double K = sim.mechanical_material.bulk_modulus(), G = sim.mechanical_material.shear_modulus();
+        const double E = 9. * K * G / (3. * K + G);
+        pcout << "Fracture: " << FractureSettings::model_name(f.model) << ", ell = " << f.length_scale
+              << " m, G_c = " << f.toughness << " J/m^2 (strength at this ell " << f.homogeneous_strength(E, f.toughness) / 1e6
+              << " MPa)";
+        if (sim.material_field && sim.material_field->microstructure().is_polycrystal())
+          {
+            const double h = sim.material_field->microstructure().boundary_half_width();
+            const double gb = f.grain_boundary_toughness_factor * f.toughness;
+            pcout << ", grain boundaries " << gb << " J/m^2 (strength " << f.homogeneous_strength(E, gb) / 1e6
+                  << " MPa) with a band of half-width " << h / f.length_scale << " ell at "
+                  << f.band_toughness_ratio(h) * f.toughness << " J/m^2"
+                  << (f.grain_boundary_band_correction ? " (band correction)" : " (no band correction)");
+          }
+        pcout << std::endl;
+      }
   }
 
   template <int dim, typename LA>
@@ -444,6 +485,28 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void SimulationRun<dim, LA>::open_xrd(const ParticleModel<dim, LA> &particle)
+  {
+    using Xrd = OutputSettings::Xrd;
+    if (sim.output.xrd == Xrd::off || (sim.output.xrd == Xrd::automatic && !particle.has_virtual_xrd()))
+      return;
+    if (!particle.has_virtual_xrd())
+      throw InputError("parameter 'Output/Virtual XRD' is true, but the virtual XRD needs Mechanics/Enabled = true "
+                       "and 'Material/Chemical strain model = lattice'");
+    // The reference peaks exist for this wavelength (throws InputError otherwise).
+    const auto [a0, c0] = sim.mechanical_material.reference_lattice_parameters();
+    for (const Reflection *r : {&reflection_003(), &reflection_104()})
+      bragg_two_theta(r->d_spacing(a0, c0), sim.output.xrd_settings.wavelength);
+    const unsigned int n_bins =
+      static_cast<unsigned int>(std::ceil(2. * sim.output.xrd_settings.window / sim.output.xrd_settings.bin_width));
+    xrd = std::make_unique<HistoryWriter>(sim.output.directory + "/xrd.csv", XrdRow::header(), sim.communicator,
+                                          restart.xrd_rows);
+    xrd_histogram = std::make_unique<HistoryWriter>(sim.output.directory + "/xrd_histogram.csv",
+                                                    XrdRow::histogram_header(n_bins), sim.communicator,
+                                                    restart.xrd_histogram_rows);
+  }
+
+  template <int dim, typename LA>
   void SimulationRun<dim, LA>::open_mesh_log(ParticleModel<dim, LA> &particle)
   {
     if (!root || !particle.adaptivity())
@@ -481,6 +544,11 @@ namespace camfrac
       record.runner        = state;
       record.scalars       = particle.scalars();
       record.history_rows  = history->rows();
+      if (xrd)
+        {
+          record.xrd_rows           = xrd->rows();
+          record.xrd_histogram_rows = xrd_histogram->rows();
+        }
       written              = store.write(state.accepted_steps, [&](const std::string &directory) {
         particle.state().prepare_for_serialization();
         triangulation.save(directory + "/mesh");
@@ -531,6 +599,13 @@ namespace camfrac
     check_well_posedness(row.mechanics, step);
     history->add(row.format());
     sim.history_rows.push_back(row);
+    if (xrd)
+      {
+        TimerOutput::Scope scope(timer, "output: virtual XRD");
+        const XrdRow       xrd_row{step, particle.virtual_xrd(sim.output.xrd_settings)};
+        xrd->add(xrd_row.format());
+        xrd_histogram->add(xrd_row.format_histograms(sim.output.xrd_settings.bin_width));
+      }
 
     const auto &output = sim.output;
     if (output.write_fields &&
@@ -580,6 +655,7 @@ namespace camfrac
 
     history = std::make_unique<HistoryWriter>(sim.output.directory + "/history.csv", HistoryRow::header(),
                                               sim.communicator, restart.history_rows);
+    open_xrd(particle);
     if (sim.output.write_fields && !restarting)
       write_fields(particle, 0.);
     // Open MPI hands ranks a pseudo-terminal even when mpirun's own output is

@@ -37,6 +37,16 @@ namespace camfrac
     bool        write_fields          = true;
     bool        quiet                 = false; ///< no progress line
     bool        progress              = false; ///< force the progress line (e.g. under mpirun)
+    /// The virtual operando XRD (xrd.csv, xrd_histogram.csv): automatic (when
+    /// mechanics and a lattice table are on), on (an input error otherwise) or off.
+    enum class Xrd
+    {
+      automatic,
+      on,
+      off
+    };
+    Xrd         xrd = Xrd::automatic;
+    XrdSettings xrd_settings;
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
   };

@@ -5,6 +5,7 @@
 
 #include <camfrac/coupling/history_row.h>
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -35,6 +36,57 @@ namespace camfrac
     const auto &k = crack;
     out << ',' << k.crack_measure << ',' << k.intergranular << ',' << k.intragranular << ',' << k.max_damage << ','
         << k.staggered_iterations << ',' << m.min_effective_diffusivity_ratio << ',' << s.state.std_x;
+    return out.str();
+  }
+
+  std::string XrdRow::header()
+  {
+    std::string h = "step,time_s,voltage_V,mean_x,std_x,a_mean_A,a_std_A,c_mean_A,c_std_A,cell_volume_mean_A3";
+    for (const std::string hkl : {"003", "104"})
+      h += ",d" + hkl + "_mean_A,d" + hkl + "_std_A,d" + hkl + "_std_chemical_A,d" + hkl + "_std_elastic_A,two_theta_" +
+           hkl + "_deg,two_theta_" + hkl + "_std_deg,two_theta_" + hkl + "_reference_deg";
+    return h;
+  }
+
+  std::string XrdRow::histogram_header(const unsigned int n_bins)
+  {
+    std::string h = "step,time_s,voltage_V,reflection,first_bin_deg,bin_width_deg,outside";
+    for (unsigned int i = 0; i < n_bins; ++i)
+      h += ",f" + std::to_string(i);
+    return h;
+  }
+
+  std::string XrdRow::format() const
+  {
+    std::ostringstream out;
+    out << std::setprecision(10);
+    const double angstrom = 1e10;
+    const auto  &p        = pattern;
+    out << step.step << ',' << std::setprecision(15) << step.time << ',' << step.voltage << std::setprecision(10)
+        << ',' << p.mean_x << ',' << p.std_x << ',' << p.mean_a * angstrom << ',' << p.std_a * angstrom << ','
+        << p.mean_c * angstrom << ',' << p.std_c * angstrom << ',' << p.mean_cell_volume * std::pow(angstrom, 3);
+    for (const XrdPeak *peak : {&p.peak_003, &p.peak_104})
+      out << ',' << peak->mean_d * angstrom << ',' << peak->std_d * angstrom << ','
+          << peak->std_d_chemical * angstrom << ',' << peak->std_d_elastic * angstrom << ',' << peak->mean_two_theta
+          << ',' << peak->std_two_theta << ',' << peak->reference_two_theta;
+    return out.str();
+  }
+
+  std::string XrdRow::format_histograms(const double bin_width) const
+  {
+    std::ostringstream out;
+    out << std::setprecision(8);
+    bool first = true;
+    for (const auto &[name, peak] : {std::pair{"003", &pattern.peak_003}, std::pair{"104", &pattern.peak_104}})
+      {
+        if (!first)
+          out << '\n';
+        first = false;
+        out << step.step << ',' << std::setprecision(15) << step.time << ',' << step.voltage << std::setprecision(8)
+            << ',' << name << ',' << peak->first_bin << ',' << bin_width << ',' << peak->outside;
+        for (const double f : peak->histogram)
+          out << ',' << f;
+      }
     return out.str();
   }
 } // namespace camfrac

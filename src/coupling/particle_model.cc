@@ -137,6 +137,20 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  bool ParticleModel<dim, LA>::has_virtual_xrd() const
+  {
+    return chemo_mechanics_model &&
+           description.mechanical_material.chemical_strain_model() == MechanicalMaterial::ChemicalStrain::lattice;
+  }
+
+  template <int dim, typename LA>
+  XrdPattern ParticleModel<dim, LA>::virtual_xrd(const XrdSettings &settings) const
+  {
+    Assert(has_virtual_xrd(), dealii::ExcInternalError());
+    return mechanics_field->virtual_xrd(chemo_mechanics_model->concentration_view(), settings);
+  }
+
+  template <int dim, typename LA>
   CrackSummary ParticleModel<dim, LA>::crack_summary() const
   {
     return fracturing_model ? fracturing_model->crack_summary() : CrackSummary();

@@ -40,6 +40,8 @@ namespace camfrac
       std::ofstream out(directory + "/history.csv");
       out << HistoryRow::header() << '\n' << history_rows;
     }
+    std::ofstream(directory + "/xrd_rows.txt") << xrd_rows;
+    std::ofstream(directory + "/xrd_histogram_rows.txt") << xrd_histogram_rows;
     {
       std::ofstream                 out(directory + "/xdmf.txt");
       boost::archive::text_oarchive archive(out);
@@ -114,6 +116,15 @@ namespace camfrac
         throw fail("history.csv is missing");
       data.history_rows = rows.substr(eol + 1);
     }
+    // Older checkpoints have no XRD rows: start those files afresh.
+    for (auto [file, rows] : {std::pair{"/xrd_rows.txt", &data.xrd_rows},
+                              std::pair{"/xrd_histogram_rows.txt", &data.xrd_histogram_rows}})
+      if (std::ifstream in(directory + file); in)
+        {
+          std::stringstream text;
+          text << in.rdbuf();
+          *rows = text.str();
+        }
     try
       {
         std::ifstream                 in(directory + "/xdmf.txt");

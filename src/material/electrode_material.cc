@@ -145,10 +145,15 @@ namespace camfrac
                         "O'Regan et al. 2022, at 298.15 K.");
       prm.declare_entry("Diffusivity expression", "1e-14", dealii::Patterns::Anything(),
                         "D_ab(x) [m^2/s] in muparser syntax with variable x, used when 'Diffusivity model = expression'.");
-      prm.declare_entry("Diffusivity anisotropy ratio", "1", Double(0.),
-                        "D_c/D_ab [-], >= 0: diffusivity along the crystal c-axis relative to the Li layers. "
-                        "Layered oxides have D_c << D_ab; 1 gives isotropic transport (the default, since the "
-                        "published D(x) are effective values measured on polycrystals).");
+      prm.declare_entry("Diffusivity anisotropy ratio", "1e-2", Double(0., 1e3),
+                        "D_c/D_ab [-], in [0, 1e3]: diffusivity along the crystal c-axis relative to the Li layers. "
+                        "Layered oxides have D_c << D_ab: Li hops within the Li layers. Default: the NMC811 preset's "
+                        "STAND-IN 1e-2 (no measured ratio; data/README.md 'Diffusivity within the layers'); 1 gives "
+                        "isotropic transport.");
+      prm.declare_entry("Diffusivity reference", "orientation average", Selection("orientation average|in-plane"),
+                        "What the curve D(x) above is: 'orientation average', the mean (1/3) tr D of the crystal's "
+                        "diffusivity tensor (what GITT or EIS on a polycrystalline electrode measures), so that "
+                        "D_ab = 3 D(x)/(2 + r) and D_c = r D_ab; 'in-plane', D_ab itself.");
       prm.declare_entry("Mobility model", "thermodynamic", Selection("thermodynamic|ideal solution"),
                         "Mobility M of the stress-driven flux M grad(sigma : d eps_ch/dc) (docs/theory.md §3). "
                         "'thermodynamic': M = D c_max/(F |dU/dx|), consistent with the chemical (GITT) diffusivity D "
@@ -232,6 +237,8 @@ namespace camfrac
     else
       diffusivity = MaterialCurve::expression(prm.get("Diffusivity expression"), "Material/Diffusivity expression");
     diffusivity_anisotropy = prm.get_double("Diffusivity anisotropy ratio");
+    diffusivity_reference  = prm.get("Diffusivity reference") == "in-plane" ? DiffusivityReference::in_plane :
+                                                                              DiffusivityReference::orientation_average;
     mobility_model = prm.get("Mobility model") == "thermodynamic" ? MobilityModel::thermodynamic :
                                                                      MobilityModel::ideal_solution;
     minimum_thermodynamic_factor = prm.get_double("Minimum thermodynamic factor");
@@ -323,7 +330,7 @@ namespace camfrac
   template <int dim>
   dealii::Tensor<2, dim> ElectrodeMaterial::diffusivity_tensor(const double x, const dealii::Tensor<2, 3> &rotation) const
   {
-    const double               d_ab  = diffusivity.value(x);
+    const double               d_ab  = in_plane_diffusivity_factor() * diffusivity.value(x);
     const dealii::Tensor<2, 3> axial = c_axis_projection_of(rotation);
     return crystal_tensor<dim>(dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()) - axial, axial, d_ab,
                                diffusivity_anisotropy * d_ab);
@@ -333,7 +340,7 @@ namespace camfrac
   dealii::Tensor<2, dim> ElectrodeMaterial::diffusivity_tensor_derivative(const double                x,
                                                                           const dealii::Tensor<2, 3> &rotation) const
   {
-    const double               d_ab  = diffusivity.derivative(x);
+    const double               d_ab  = in_plane_diffusivity_factor() * diffusivity.derivative(x);
     const dealii::Tensor<2, 3> axial = c_axis_projection_of(rotation);
     return crystal_tensor<dim>(dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>()) - axial, axial, d_ab,
                                diffusivity_anisotropy * d_ab);

@@ -28,18 +28,18 @@ namespace camfrac
     using dealii::Patterns::Selection;
     prm.enter_subsection("Material");
     {
-      prm.declare_entry("Elasticity model", "hexagonal", Selection("trigonal|hexagonal|isotropic"),
+      prm.declare_entry("Elasticity model", "trigonal", Selection("trigonal|hexagonal|isotropic"),
                         "'trigonal': the six single-crystal constants C11, C12, C13, C14, C33, C44 of the R-3m layered "
                         "oxides (Laue class -3m), rotated by the crystal orientation; 'hexagonal': the same with C14 = 0 "
                         "(transversely isotropic about c); 'isotropic': Young's modulus and Poisson's ratio.");
-      prm.declare_entry("C11", "2.251e11", Double(1e6), "Hexagonal stiffness C11 = C1111 in crystal axes (3 = c-axis) [Pa], >= 1e6. Default: a STAND-IN, the isotropic tensor of a LiCoO2 polycrystal (E = 191 GPa, nu = 0.24), since no single-crystal NMC constants were found (data/mechanics/elastic_constants.tsv).");
-      prm.declare_entry("C12", "7.11e10", Double(-1e13), "Hexagonal stiffness C12 = C1122 [Pa].");
-      prm.declare_entry("C13", "7.11e10", Double(-1e13), "Hexagonal stiffness C13 = C1133 [Pa].");
-      prm.declare_entry("C14", "0", Double(-1e13), "Trigonal stiffness C14 = C1123 = -C2223 = C1312 [Pa], with x_1 along the crystal a-axis (a two-fold axis). Must be 0 for 'Elasticity model = hexagonal'.");
-      prm.declare_entry("C33", "2.251e11", Double(1e6), "Hexagonal stiffness C33 = C3333 [Pa], >= 1e6.");
-      prm.declare_entry("C44", "7.70e10", Double(1e6), "Hexagonal stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = (C11 - C12)/2.");
-      prm.declare_entry("Young's modulus", "1.91e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6.");
-      prm.declare_entry("Poisson's ratio", "0.24", Double(-0.99, 0.49), "nu for 'Elasticity model = isotropic' [-], in [-0.99, 0.49].");
+      prm.declare_entry("C11", "2.594e11", Double(1e6), "Stiffness C11 = C1111 in crystal axes (1 = a-axis, 3 = c-axis) [Pa], >= 1e6. Defaults (C11 ... C44): the NMC811 preset's ANISOTROPIC STAND-IN, the mean shape of the DFT tensors of the R-3m analogs LiCrO2 and LiCuO2 scaled to the measured polycrystal E = 165 GPa of NMC811 (data/README.md, 'Elastic constants').");
+      prm.declare_entry("C12", "8.54e10", Double(-1e13), "Stiffness C12 = C1122 [Pa].");
+      prm.declare_entry("C13", "5.96e10", Double(-1e13), "Stiffness C13 = C1133 = C2233 [Pa].");
+      prm.declare_entry("C14", "-6.62e9", Double(-1e13), "Trigonal stiffness C14 = C1123 = -C2223 = C1312 [Pa], with x_1 along the crystal a-axis (a two-fold axis) as in the IEEE setting of the Materials Project. Must be 0 for 'Elasticity model = hexagonal'.");
+      prm.declare_entry("C33", "1.722e11", Double(1e6), "Stiffness C33 = C3333 [Pa], >= 1e6.");
+      prm.declare_entry("C44", "4.62e10", Double(1e6), "Stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = C1212 = (C11 - C12)/2.");
+      prm.declare_entry("Young's modulus", "1.65e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6. Default: the Hill average of the default C11 ... C44.");
+      prm.declare_entry("Poisson's ratio", "0.269", Double(-0.99, 0.49), "nu for 'Elasticity model = isotropic' [-], in [-0.99, 0.49]. Default: the Hill average of the default C11 ... C44.");
       prm.declare_entry("Chemical strain model", "lattice", Selection("lattice|isotropic"),
                         "'lattice': eps_ch = R diag(eps_a, eps_a, eps_c) R^T from the lattice parameter table; "
                         "'isotropic': eps_ch = Omega (c - c_ref)/3 I with the partial molar volume below.");
@@ -242,6 +242,13 @@ namespace camfrac
           for (unsigned int l = k; l < 3; ++l)
             C[i][j][k][l] = result[i][j][k][l];
     return C;
+  }
+
+  std::pair<double, double> MechanicalMaterial::reference_lattice_parameters() const
+  {
+    if (strain_model != ChemicalStrain::lattice)
+      throw InputError("the lattice parameters are known only with 'Material/Chemical strain model = lattice'");
+    return {1e-10 * a_reference, 1e-10 * c_reference};
   }
 
   std::pair<double, double> MechanicalMaterial::principal_chemical_strain(const double x) const

@@ -284,7 +284,7 @@ namespace camfrac
           break;
         case GrainType::voronoi:
           {
-            unsigned int n = n_grains_requested;
+            unsigned int n = prescribed_seeds.empty() ? n_grains_requested : prescribed_seeds.size();
             if (n == 0)
               {
                 const double grain_volume = dim == 3 ? M_PI / 6. * std::pow(mean_grain_size, 3) :
@@ -292,7 +292,9 @@ namespace camfrac
                 n = static_cast<unsigned int>(std::max(1., std::round(geometry.nominal_volume<dim>() / grain_volume)));
               }
             grains = VoronoiGrains<dim>(
-              VoronoiGrains<dim>::place_seeds(n, geometry.radius, minimum_seed_spacing, random_seed));
+              prescribed_seeds.empty() ?
+                VoronoiGrains<dim>::place_seeds(n, geometry.radius, minimum_seed_spacing, random_seed) :
+                prescribed_seeds);
             for (unsigned int g = 0; g < n; ++g)
               grain_ids.push_back(g);
             break;

@@ -6,6 +6,7 @@
 
 #include <camfrac/io/errors.h>
 #include <camfrac/io/field_output.h>
+#include <camfrac/material/diffraction.h>
 #include <camfrac/material/orientation.h>
 #include <camfrac/microstructure/particle_geometry.h>
 #include <camfrac/physics/constitutive_law.h>
@@ -28,6 +29,7 @@
 #include <deal.II/numerics/vector_tools.h>
 
 
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -82,6 +84,7 @@ namespace camfrac
         const SymmetricTensor<2, 3> &undegraded = law.undegraded;
         s.degradation              = g[q];
         s.stress                   = law.stress;
+        s.elastic_strain           = elastic_strain;
         s.chemical_stress          = -stress_response(local.stiffness, g[q], -s.chemical_strain).stress;
         s.elastic_energy_density   = 0.5 * (s.stress * elastic_strain);
         const StrainEnergySplit *split = local.split ? local.split.get() : uniform_split.get();
@@ -249,6 +252,146 @@ namespace camfrac
               }
         }
     return sums.reduce(mpi_communicator);
+  }
+
+  namespace
+  {
+    // Sum over the ranks, in place.
+    void sum_over_ranks(std::vector<double> &values, const MPI_Comm communicator)
+    {
+      const int ierr = MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                                     communicator);
+      AssertThrowMPI(ierr);
+    }
+  } // namespace
+
+  template <int dim, typename LA>
+  XrdPattern MechanicsField<dim, LA>::virtual_xrd(const ConcentrationView &c, const XrdSettings &settings) const
+  {
+    const auto [a0, c0]  = material.reference_lattice_parameters();
+    const double degrees = 180. / M_PI;
+    const std::array<const Reflection *, 2> reflections = {&reflection_003(), &reflection_104()};
+    const unsigned int n_bins = static_cast<unsigned int>(std::ceil(2. * settings.window / settings.bin_width));
+    std::array<double, 2>                      d_reference, first_edge;
+    std::array<std::array<Tensor<1, 3>, 3>, 2> normals;
+    for (unsigned int r = 0; r < 2; ++r)
+      {
+        d_reference[r] = reflections[r]->d_spacing(a0, c0);
+        normals[r]     = reflections[r]->normals(a0, c0);
+        first_edge[r]  = bragg_two_theta(d_reference[r], settings.wavelength) * degrees - settings.window;
+      }
+
+    // First pass: the values at every owned point, kept for the second.
+    // Per point: weight, x, a, c, cell volume; per reflection and plane of the
+    // family: the spacing's chemical and elastic parts and 2 theta.
+    constexpr unsigned int n_scalars = 5, n_plane = 3, n_per_point = n_scalars + 2 * 3 * n_plane;
+    std::vector<double>             values;
+    const QGauss<dim>               quadrature(fe.degree + 1);
+    FEValues<dim>                   fe_values(mapping, fe, quadrature, update_JxW_values | update_quadrature_points);
+    FEValues<dim>                   c_fe_values(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    std::vector<double>             c_values(quadrature.size());
+    std::vector<MaterialPointState> states;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          fe_values.reinit(cell);
+          evaluate_with_concentration(cell, quadrature, c, c_fe_values, c_values, states);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            {
+              const Tensor<2, 3> &R = local_material(cell, fe_values, q).point.rotation;
+              const auto to_crystal = [&](const SymmetricTensor<2, 3> &t) {
+                return symmetrize(transpose(R) * Tensor<2, 3>(t) * R);
+              };
+              // The lattice strain against the reference crystal: eps_ch + eps_e.
+              const SymmetricTensor<2, 3> chemical = to_crystal(states[q].chemical_strain);
+              const SymmetricTensor<2, 3> elastic  = to_crystal(states[q].elastic_strain);
+              const SymmetricTensor<2, 3> total    = chemical + elastic;
+              const double a = a0 * (1. + 0.5 * (total[0][0] + total[1][1])), cc = c0 * (1. + total[2][2]);
+              values.insert(values.end(), {fe_values.JxW(q), c_values[q] / material.maximum_concentration, a, cc,
+                                           0.5 * std::sqrt(3.) * a * a * cc});
+              for (unsigned int r = 0; r < 2; ++r)
+                for (const auto &n : normals[r])
+                  {
+                    const double dc = d_reference[r] * Reflection::strain_along(n, chemical);
+                    const double de = d_reference[r] * Reflection::strain_along(n, elastic);
+                    values.insert(values.end(),
+                                  {dc, de, bragg_two_theta(d_reference[r] + dc + de, settings.wavelength) * degrees});
+                  }
+            }
+        }
+    const std::size_t n_points = values.size() / n_per_point;
+    // Means: each plane of a family carries a third of the point's volume.
+    std::vector<double> mean(n_per_point, 0.);
+    for (std::size_t k = 0; k < n_points; ++k)
+      {
+        const double *v = values.data() + k * n_per_point;
+        mean[0] += v[0];
+        for (unsigned int j = 1; j < n_scalars; ++j)
+          mean[j] += v[0] * v[j];
+        for (unsigned int r = 0; r < 2; ++r)
+          for (unsigned int i = 0; i < n_plane; ++i)
+            for (unsigned int j = 0; j < 3; ++j)
+              mean[n_scalars + 3 * r + j] += v[0] / n_plane * v[n_scalars + 3 * (n_plane * r + i) + j];
+      }
+    sum_over_ranks(mean, mpi_communicator);
+    const double W = mean[0];
+    AssertThrow(W > 0., ExcMessage("virtual XRD: no active material"));
+    for (unsigned int j = 1; j < n_per_point; ++j)
+      mean[j] /= W;
+    // Second pass: centred second moments (no cancellation for narrow lines),
+    // the spacing's total and its parts, and the histograms.
+    std::vector<double> moments(n_scalars + 2 * 4 + 2 * (n_bins + 1), 0.);
+    double *const       hist = moments.data() + n_scalars + 8;
+    for (std::size_t k = 0; k < n_points; ++k)
+      {
+        const double *v = values.data() + k * n_per_point;
+        for (unsigned int j = 1; j < n_scalars; ++j)
+          moments[j] += v[0] * (v[j] - mean[j]) * (v[j] - mean[j]);
+        for (unsigned int r = 0; r < 2; ++r)
+          for (unsigned int i = 0; i < n_plane; ++i)
+            {
+              const double *p  = v + n_scalars + 3 * (n_plane * r + i);
+              const double *m  = mean.data() + n_scalars + 3 * r;
+              const double  w  = v[0] / n_plane;
+              const double  dd = p[0] + p[1] - m[0] - m[1];
+              double       *mr = moments.data() + n_scalars + 4 * r;
+              mr[0] += w * dd * dd;
+              mr[1] += w * (p[0] - m[0]) * (p[0] - m[0]);
+              mr[2] += w * (p[1] - m[1]) * (p[1] - m[1]);
+              mr[3] += w * (p[2] - m[2]) * (p[2] - m[2]);
+              const double bin = std::floor((p[2] - first_edge[r]) / settings.bin_width);
+              hist[r * (n_bins + 1) + (bin >= 0. && bin < n_bins ? static_cast<unsigned int>(bin) : n_bins)] += w;
+            }
+      }
+    sum_over_ranks(moments, mpi_communicator);
+
+    XrdPattern pattern;
+    pattern.mean_x           = mean[1];
+    pattern.std_x            = std::sqrt(moments[1] / W);
+    pattern.mean_a           = mean[2];
+    pattern.std_a            = std::sqrt(moments[2] / W);
+    pattern.mean_c           = mean[3];
+    pattern.std_c            = std::sqrt(moments[3] / W);
+    pattern.mean_cell_volume = mean[4];
+    for (unsigned int r = 0; r < 2; ++r)
+      {
+        XrdPeak      &peak = r == 0 ? pattern.peak_003 : pattern.peak_104;
+        const double *m    = mean.data() + n_scalars + 3 * r;
+        const double *mr   = moments.data() + n_scalars + 4 * r;
+        peak.mean_d              = d_reference[r] + m[0] + m[1];
+        peak.std_d               = std::sqrt(mr[0] / W);
+        peak.std_d_chemical      = std::sqrt(mr[1] / W);
+        peak.std_d_elastic       = std::sqrt(mr[2] / W);
+        peak.mean_two_theta      = m[2];
+        peak.std_two_theta       = std::sqrt(mr[3] / W);
+        peak.reference_two_theta = first_edge[r] + settings.window;
+        peak.first_bin           = first_edge[r] + 0.5 * settings.bin_width;
+        peak.histogram.assign(hist + r * (n_bins + 1), hist + r * (n_bins + 1) + n_bins);
+        for (double &f : peak.histogram)
+          f /= W;
+        peak.outside = hist[r * (n_bins + 1) + n_bins] / W;
+      }
+    return pattern;
   }
 
   template <int dim, typename LA>

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 namespace camfrac
 {
@@ -53,8 +54,13 @@ namespace camfrac
                       "isotropic only), anisotropic (He & Shao 2019, spectral split of C^(1/2) : eps_e, any "
                       "stiffness).");
     prm.declare_entry("Grain boundary toughness factor", "1.0", Patterns::Double(0.),
-                      "f_gb: G_c is f_gb G_c inside the grain-boundary band of width "
-                      "Microstructure/Grain boundary width [-], > 0.");
+                      "f_gb: the toughness of a grain boundary is f_gb G_c [-], > 0. With 'Grain boundary band "
+                      "correction' the band of width Microstructure/Grain boundary width gets the toughness that "
+                      "makes a crack along the boundary dissipate f_gb G_c per unit area (docs/theory.md §11.4).");
+    prm.declare_entry("Grain boundary band correction", "true", Patterns::Bool(),
+                      "Correct the band's toughness for its width relative to the length scale: a band narrower "
+                      "than the crack profile (about 2 ell) holds only part of it, so a band of f_gb G_c would "
+                      "give a boundary tougher than f_gb G_c. false: the band gets f_gb G_c itself.");
     prm.declare_entry("Cleavage anisotropy", "0.0", Patterns::Double(0.),
                       "beta in A = I + beta (I - m m), m the grain's c-axis [-], >= 0. beta > 0 makes "
                       "cracks along (003) planes cheaper than across them.");
@@ -97,6 +103,7 @@ namespace camfrac
     residual_stiffness               = prm.get_double("Residual stiffness");
     split                            = StrainEnergySplit::from_string(prm.get("Energy split"));
     grain_boundary_toughness_factor  = prm.get_double("Grain boundary toughness factor");
+    grain_boundary_band_correction   = prm.get_bool("Grain boundary band correction");
     cleavage_anisotropy              = prm.get_double("Cleavage anisotropy");
     degrade_diffusivity              = prm.get_bool("Degrade diffusivity");
     residual_diffusivity             = prm.get_double("Residual diffusivity");
@@ -123,6 +130,70 @@ namespace camfrac
       throw InputError("Fracture/Residual diffusivity must be in (0, 1]");
     if (!(staggered_tolerance > 0.) || !(damage_tolerance > 0.))
       throw InputError("Fracture/Staggered tolerance and Damage tolerance must be > 0");
+  }
+
+  double FractureSettings::band_toughness_ratio(const double half_width) const
+  {
+    if (!grain_boundary_band_correction)
+      return grain_boundary_toughness_factor;
+    return band_toughness_for_boundary(model, grain_boundary_toughness_factor, half_width / length_scale);
+  }
+
+  double FractureSettings::homogeneous_strength(const double E, const double Gc) const
+  {
+    return model == Model::AT1 ? std::sqrt(3. * E * Gc / (8. * length_scale)) :
+                                 9. / 16. * std::sqrt(E * Gc / (3. * length_scale));
+  }
+
+  double effective_band_toughness(const FractureSettings::Model model, const double rho, const double t)
+  {
+    AssertThrow(rho > 0. && t >= 0., ExcMessage("effective_band_toughness: rho > 0 and t >= 0"));
+    if (model == FractureSettings::Model::AT2)
+      {
+        // d = alpha e^(-x/ell) + beta e^(x/ell) in the band, gamma e^(-x/ell) outside; continuity
+        // of d and of G d' at x = h; the energy of the optimum is G_band (alpha - beta).
+        const double q = (rho - 1.) / (rho + 1.) * std::exp(-2. * t);
+        return rho * (1. - q) / (1. + q);
+      }
+    // AT1: in each region G (ell^2 d'^2 - d) is constant (first integral); outside d' = -sqrt(d)/ell
+    // down to d = 0; inside ell^2 d'^2 = d + C with C = d_h (rho^-2 - 1) from G d' continuous at h.
+    // Beyond half the support (t >= 2) the profile lies in the band.
+    if (t >= 2.)
+      return rho;
+    const double r2 = 1. / (rho * rho) - 1.;
+    // s = sqrt(d_h) solves h/(2 ell) = sqrt(1 + C) - sqrt(d_h + C).
+    const auto gap = [&](const double s) { return std::sqrt(1. + s * s * r2) - s / rho - 0.5 * t; };
+    double lo = 0., hi = 1.; // gap(0) = 1 - t/2 > 0, gap(1) = -t/2 <= 0
+    for (int k = 0; k < 200 && hi - lo > 1e-15; ++k)
+      (gap(0.5 * (lo + hi)) > 0. ? lo : hi) = 0.5 * (lo + hi);
+    const double s = 0.5 * (lo + hi), C = s * s * r2;
+    // Energy density (3/8) G (d/ell + ell d'^2) = (3/8) G (2d + C)/ell, dx = ell dd/sqrt(d + C);
+    // int (2u - C)/sqrt(u) du = 4/3 u^(3/2) - 2 C u^(1/2) with u = d + C.
+    const auto primitive = [&](const double u) { return 4. / 3. * std::pow(u, 1.5) - 2. * C * std::sqrt(u); };
+    const double inside  = rho * 3. / 8. * (primitive(1. + C) - primitive(s * s + C));
+    const double outside = 0.5 * s * s * s;
+    return 2. * (inside + outside);
+  }
+
+  double band_toughness_for_boundary(const FractureSettings::Model model, const double f, const double t)
+  {
+    // effective_band_toughness rises monotonically in rho: bisection in log(rho).
+    double lo = std::log(1e-12), hi = std::log(1e6);
+    if (!(effective_band_toughness(model, std::exp(lo), t) < f) || !(effective_band_toughness(model, std::exp(hi), t) > f))
+      {
+        std::ostringstream message;
+        message << "parameter 'Fracture/Grain boundary toughness factor' = " << f
+                << " cannot be reached by a grain-boundary band of half-width " << t
+                << " ell: widen Microstructure/Grain boundary width or set 'Fracture/Grain boundary band correction' "
+                   "to false";
+        throw InputError(message.str());
+      }
+    for (int k = 0; k < 200 && hi - lo > 1e-14; ++k)
+      {
+        const double mid = 0.5 * (lo + hi);
+        (effective_band_toughness(model, std::exp(mid), t) < f ? lo : hi) = mid;
+      }
+    return std::exp(0.5 * (lo + hi));
   }
 
   FractureSettings::Model FractureSettings::model_from_string(const std::string &name)
@@ -249,6 +320,7 @@ namespace camfrac
       return;
     const bool    polycrystal = material_field->microstructure().is_polycrystal();
     const double  half_width  = material_field->microstructure().boundary_half_width();
+    const double  band_ratio  = polycrystal ? settings.band_toughness_ratio(half_width) : 1.;
     FEValues<dim> fe_values(mapping, fe, quadrature, update_quadrature_points);
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() && material_field->stores_lithium(cell))
@@ -262,7 +334,7 @@ namespace camfrac
                   point.grain.boundary_distance <= half_width)
                 {
                   point_in_band[k] = true;
-                  point_toughness[k] *= settings.grain_boundary_toughness_factor;
+                  point_toughness[k] *= band_ratio;
                 }
               if (settings.cleavage_anisotropy > 0.)
                 {

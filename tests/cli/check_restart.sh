@@ -8,6 +8,7 @@
 #   killed-writer: 1 rank, the writer killed (SIGKILL) inside its 2nd
 #                  checkpoint; the 1st must still load, and the restarted run
 #                  must match the uninterrupted one.
+#   Both compare xrd.csv (and the row count of xrd_histogram.csv) likewise.
 # Usage: check_restart.sh MODE CAMFRAC MPIEXEC INPUT WORK_DIR
 set -euo pipefail
 mode=$1 camfrac=$2 mpiexec=$3 input=$4 work=$5
@@ -75,4 +76,10 @@ else
   "$camfrac" --quiet --restart run/checkpoint
 fi
 compare reference/history.csv run/history.csv || fail "the restarted history differs"
+# The virtual XRD (on with mechanics and a lattice table) continues its files too.
+if [ -f reference/xrd.csv ]; then
+  compare reference/xrd.csv run/xrd.csv || fail "the restarted xrd.csv differs"
+  [ "$(wc -l < reference/xrd_histogram.csv)" -eq "$(wc -l < run/xrd_histogram.csv)" ] ||
+    fail "the restarted xrd_histogram.csv has another number of rows"
+fi
 echo PASS

@@ -140,14 +140,21 @@ TEST(ElectrodeMaterial, DiffusivityTensorHasTheCrystalEigenvalues)
   material.diffusivity            = MaterialCurve::constant(2e-14);
   material.diffusivity_anisotropy = 0.1;
   material.orientation            = rotation_from_bunge(0.4, 0.9, 0.2);
-  const auto D                    = material.diffusivity_tensor<3>(0.5);
-  EXPECT_NEAR(dealii::trace(D), 2e-14 * 2.1, 1e-28);
   dealii::Tensor<1, 3> m;
   for (unsigned int i = 0; i < 3; ++i)
     m[i] = material.orientation[i][2];
-  const auto Dm = D * m;
+  // D(x) the orientation average (the default): (1/3) tr D = D(x), D_c = r D_ab.
+  const auto D = material.diffusivity_tensor<3>(0.5);
+  EXPECT_NEAR(dealii::trace(D) / 3., 2e-14, 1e-28);
+  const double d_ab = 3. * 2e-14 / 2.1;
   for (unsigned int i = 0; i < 3; ++i)
-    EXPECT_NEAR(Dm[i], 0.2e-14 * m[i], 1e-28);
+    EXPECT_NEAR((D * m)[i], 0.1 * d_ab * m[i], 1e-28);
+  // D(x) the in-plane value: tr D = (2 + r) D(x).
+  material.diffusivity_reference = ElectrodeMaterial::DiffusivityReference::in_plane;
+  const auto D_in_plane          = material.diffusivity_tensor<3>(0.5);
+  EXPECT_NEAR(dealii::trace(D_in_plane), 2e-14 * 2.1, 1e-28);
+  for (unsigned int i = 0; i < 3; ++i)
+    EXPECT_NEAR((D_in_plane * m)[i], 0.2e-14 * m[i], 1e-28);
 }
 
 TEST(ElectrodeMaterial, ExchangeCurrentMatchesFormAndDerivative)

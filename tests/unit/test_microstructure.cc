@@ -397,6 +397,7 @@ TEST(MaterialField, RotatesAndBlendsLocalLaws)
   core.diffusivity            = MaterialCurve::constant(1e-14);
   shell.diffusivity           = MaterialCurve::constant(3e-14);
   core.diffusivity_anisotropy = shell.diffusivity_anisotropy = 0.1;
+  core.diffusivity_reference = shell.diffusivity_reference = ElectrodeMaterial::DiffusivityReference::in_plane;
   MechanicalMaterial core_mechanics, shell_mechanics;
   core_mechanics.set_hexagonal_elasticity(250e9, 80e9, 60e9, 180e9, 60e9);
   shell_mechanics.set_isotropic_elasticity(1e11, 0.25);

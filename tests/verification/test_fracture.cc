@@ -3,6 +3,9 @@
 // and the single-edge-notched tension benchmark (§D).
 
 #include <camfrac/io/errors.h>
+#include <camfrac/microstructure/material_field.h>
+#include <camfrac/microstructure/microstructure.h>
+#include <camfrac/microstructure/particle_geometry.h>
 
 #include <deal.II/grid/grid_generator.h>
 
@@ -247,4 +250,81 @@ TEST(Fracture, SingleEdgeNotchedTensionCoarse)
   EXPECT_LT(peak_u, 7.5e-3 * mm);
   // It failed: the load dropped and the crack crossed the ligament.
   EXPECT_LT(specimen.mechanics->boundary_reaction(3, specimen.concentration())[1], 0.3 * peak);
+}
+
+// The grain-boundary band: a fully developed crack along a straight boundary
+// (a bicrystal strip, the boundary the plane x = 0, d = 1 there, no driving
+// force) dissipates G_eff per unit area. A band of half-width h with f G_c
+// inside gives G_eff > f G_c when h is not large against ell, as the closed
+// form of the 1D optimal profile says (effective_band_toughness); the
+// corrected band toughness (band_toughness_for_boundary) gives f G_c at any
+// width. Both models, h/ell = 1/4 ... 2, f = 0.15 (about the NMC ratio
+// (K_IC,GB/K_IC)^2 = (0.102/0.27)^2, data/README.md).
+TEST(Fracture, GrainBoundaryBandWidthStudy)
+{
+  const double f = 0.15, L = 8. * ell, height = ell / 8.;
+  std::cout << "  model  h/ell  G_eff/G_c uncorrected (FE, closed form)  band ratio corrected  G_eff/(f G_c) corrected (FE)"
+            << std::endl;
+  for (const auto model : {FractureSettings::Model::AT2, FractureSettings::Model::AT1})
+    for (const double t : {0.25, 0.5, 1., 2.})
+      {
+        double effective[2];
+        double corrected_ratio = 0.;
+        for (const bool correction : {false, true})
+          {
+            parallel::distributed::Triangulation<2> triangulation(MPI_COMM_WORLD);
+            // h = ell/16: the band edges at multiples of ell/16 fall on cell faces.
+            GridGenerator::subdivided_hyper_rectangle(triangulation, {256, 2}, Point<2>(-L, 0.), Point<2>(L, height));
+            auto structure                = std::make_shared<Microstructure<2>>();
+            structure->grain_type         = Microstructure<2>::GrainType::voronoi;
+            structure->prescribed_seeds   = {Point<2>(-ell, 0.5 * height), Point<2>(ell, 0.5 * height)};
+            structure->boundary_width     = 2. * t * ell;
+            ParticleGeometry geometry;
+            geometry.radius = L;
+            structure->initialize(geometry, Tensor<2, 3>(unit_symmetric_tensor<3>()));
+            ElectrodeMaterial  material;
+            MechanicalMaterial mechanics;
+            auto field = std::make_shared<MaterialField<2>>(structure, material, mechanics);
+
+            FractureSettings settings;
+            settings.enabled                         = true;
+            settings.model                           = model;
+            settings.length_scale                    = ell;
+            settings.toughness                       = Gc;
+            settings.grain_boundary_toughness_factor = f;
+            settings.grain_boundary_band_correction  = correction;
+            PhaseField<2, TrilinosBackend> phase_field(triangulation, settings);
+            phase_field.set_material_field(field);
+            phase_field.set_initial_crack([&](const Point<2> &p) { return std::abs(p[0]) < 1e-9 * L; });
+            phase_field.setup();
+            phase_field.set_driving_force([](const auto &, const Quadrature<2> &quadrature, std::vector<double> &psi) {
+              psi.assign(quadrature.size(), 0.);
+            });
+            phase_field.solve();
+            const CrackSummary crack = phase_field.crack_summary();
+            const double       rho   = settings.band_toughness_ratio(t * ell);
+            effective[correction]    = (rho * crack.intergranular + crack.intragranular) / height;
+            if (correction)
+              corrected_ratio = rho;
+            else
+              EXPECT_EQ(rho, f);
+          }
+        const double closed = effective_band_toughness(model, f, t);
+        std::cout << "  " << FractureSettings::model_name(model) << "    " << t << "     " << effective[0] << ", "
+                  << closed << "     " << corrected_ratio << "     " << effective[1] / f << std::endl;
+        EXPECT_NEAR(effective[0] / closed, 1., 0.01);
+        EXPECT_NEAR(effective[1] / f, 1., 0.01);
+        EXPECT_LT(corrected_ratio, f);
+        // Narrow bands are much tougher than f G_c without the correction.
+        if (t <= 0.5)
+          EXPECT_GT(effective[0], 1.5 * f);
+      }
+  // The closed forms: a wide band is the boundary, a vanishing one is the grain.
+  for (const auto model : {FractureSettings::Model::AT2, FractureSettings::Model::AT1})
+    {
+      EXPECT_NEAR(effective_band_toughness(model, f, 20.), f, 1e-12);
+      EXPECT_NEAR(effective_band_toughness(model, f, 1e-9), 1., 1e-6);
+      EXPECT_NEAR(effective_band_toughness(model, 1., 0.7), 1., 1e-12);
+      EXPECT_NEAR(effective_band_toughness(model, band_toughness_for_boundary(model, f, 0.3), 0.3), f, 1e-10);
+    }
 }

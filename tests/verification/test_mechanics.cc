@@ -15,6 +15,7 @@
 
 #include <array>
 #include <iostream>
+#include <limits>
 #include <string>
 
 using namespace camfrac;
@@ -159,22 +160,41 @@ TEST(Mechanics, UniformLatticeStrainOfARotatedSingleCrystalGivesZeroStress)
   check_uniform_lattice_strain<2>(rotation_from_c_axis(dealii::Tensor<1, 3>({0., 0., 1.})));
 }
 
-TEST(Mechanics, SlowlyChargedNMC811SingleCrystalVolumeChange)
+namespace
 {
-  // ../shared/MODEL.md §8: Delta V/V = (1 + eps_a)^2 (1 + eps_c) - 1 from the
-  // Märker 2019 table, -5.3% at x = 0.12, for a free crystal charged slowly
-  // enough to stay nearly uniform (R^2/D = 100 s against a 6 h charge).
+  // Linear interpolation in the raw rows of a lattice table (x descending or ascending).
+  double raw_table_value(const std::vector<double> &xs, const std::vector<double> &ys, const double x)
+  {
+    for (std::size_t k = 0; k + 1 < xs.size(); ++k)
+      if ((xs[k] - x) * (xs[k + 1] - x) <= 0. && xs[k] != xs[k + 1])
+        return ys[k] + (ys[k + 1] - ys[k]) * (x - xs[k]) / (xs[k + 1] - xs[k]);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+} // namespace
+
+// ../shared/MODEL.md §8 and the virtual operando XRD (docs/theory.md [XRD]):
+// a free NMC811 crystal (the preset's trigonal stiffness) charged slowly
+// enough to stay nearly uniform (R^2/D = 100 s against a 6 h charge) follows
+// the Märker 2019 table: Delta V/V = (1 + eps_a)^2 (1 + eps_c) - 1, -5.3% at
+// x = 0.12, and the mean a and c of the virtual XRD reproduce the raw table
+// within 0.05%, with a (003) peak as narrow as the spread in x makes it.
+TEST(Mechanics, SlowlyChargedNMC811SingleCrystalVolumeChangeAndVirtualXrd)
+{
   CoupledParticle<3, TrilinosBackend> p(1e-6, 1, 1);
   dealii::ParameterHandler prm;
   MechanicalMaterial::declare_parameters(prm);
   p.mechanical_material.parse_parameters(prm, default_data_directory(), 50000.);
-  p.mechanical_material.set_hexagonal_elasticity(2.8e11, 1.0e11, 0.7e11, 1.6e11, 0.5e11);
+  ASSERT_EQ(p.mechanical_material.elasticity_model(), MechanicalMaterial::Elasticity::trigonal);
   p.material.orientation             = rotation_from_bunge(0.3, 0.8, 0.1);
   p.transport_settings.initial_stoichiometry = 0.99;
   p.setup();
+  const DataTable table = DataTable::read(default_data_directory() + "/lattice/NMC811_Maerker2019.tsv");
+  const auto      xs = table.column("x_Li"), as = table.column("a_A"), cs = table.column("c_A");
   const double current = 50000. * (0.99 - 0.12) * p.transport->particle_volume() * constants::faraday / (6. * 3600.);
-  double       worst   = 0., dt = 300.;
-  for (const double target : {0.8, 0.5, 0.3, 0.12})
+  double       worst = 0., worst_a = 0., worst_c = 0., worst_x_spread = 0.;
+  double       dt = 300.;
+  // The last target is the table's last row (x = 0.1202).
+  for (const double target : {0.8, 0.5, 0.3, 0.121})
     {
       while (p.transport->summary().mean_x > target + 1e-9)
         {
@@ -194,14 +214,41 @@ TEST(Mechanics, SlowlyChargedNMC811SingleCrystalVolumeChange)
       const auto [ea, ec]   = p.mechanical_material.principal_chemical_strain(x);
       const double expected = (1. + ea) * (1. + ea) * (1. + ec) - 1.;
       const double actual   = p.model->mechanical_summary().volume_change;
+      const XrdPattern xrd  = p.particle->virtual_xrd(XrdSettings());
+      const double a_table = raw_table_value(xs, as, x), c_table = raw_table_value(xs, cs, x);
+      const double da = xrd.mean_a * 1e10 / a_table - 1., dc = xrd.mean_c * 1e10 / c_table - 1.;
       std::cout << "  NMC811 x = " << x << ": Delta V/V = " << 100. * actual << "% (table " << 100. * expected
-                << "%), max principal stress " << p.model->mechanical_summary().max_principal_stress / 1e6 << " MPa"
-                << std::endl;
-      worst = std::max(worst, std::abs(actual / expected - 1.));
+                << "%), max principal stress " << p.model->mechanical_summary().max_principal_stress / 1e6
+                << " MPa; XRD a = " << xrd.mean_a * 1e10 << " A (raw table " << a_table << ", " << 100. * da
+                << "%), c = " << xrd.mean_c * 1e10 << " A (" << c_table << ", " << 100. * dc
+                << "%), 2theta(003) = " << xrd.peak_003.mean_two_theta << " +- " << xrd.peak_003.std_two_theta
+                << " deg, std d003 chemical " << xrd.peak_003.std_d_chemical * 1e10 << " A, elastic "
+                << xrd.peak_003.std_d_elastic * 1e10 << " A" << std::endl;
+      worst   = std::max(worst, std::abs(actual / expected - 1.));
+      worst_a = std::max(worst_a, std::abs(da));
+      worst_c = std::max(worst_c, std::abs(dc));
+      // The mean x of the XRD is the transport's (up to the mechanics' quadrature); c/3 is the (003) spacing.
+      EXPECT_NEAR(xrd.mean_x, x, 1e-5);
+      EXPECT_NEAR(xrd.peak_003.mean_d / (xrd.mean_c / 3.), 1., 1e-12);
+      // The chemical part of the (003) width is the spread in x times |dc/dx|/3 (the material's smoothed curve).
+      const double h = 1e-4, slope = (p.mechanical_material.principal_chemical_strain(x + h).second -
+                                      p.mechanical_material.principal_chemical_strain(x - h).second) /
+                                     (2. * h) * p.mechanical_material.reference_lattice_parameters().second;
+      const double ratio = xrd.peak_003.std_d_chemical / (std::abs(slope) / 3. * xrd.std_x);
+      worst_x_spread     = std::max(worst_x_spread, std::abs(ratio - 1.));
+      EXPECT_NEAR(ratio, 1., 0.1);
+      double fractions = xrd.peak_003.outside;
+      for (const double f : xrd.peak_003.histogram)
+        fractions += f;
+      EXPECT_NEAR(fractions, 1., 1e-12);
     }
+  std::cout << "  largest deviations from the raw Märker table: a " << 100. * worst_a << "%, c " << 100. * worst_c
+            << "%; |std d003 (chemical) / (|dc/dx|/3 std_x) - 1| <= " << worst_x_spread << std::endl;
   EXPECT_LT(worst, 0.005);
+  EXPECT_LT(worst_a, 5e-4);
+  EXPECT_LT(worst_c, 5e-4);
   const auto [ea, ec] = p.mechanical_material.principal_chemical_strain(0.12);
-  EXPECT_NEAR((1. + ea) * (1. + ea) * (1. + ec) - 1., -0.053, 0.002); // the table's own figure
+  EXPECT_NEAR((1. + ea) * (1. + ea) * (1. + ec) - 1., -0.053, 0.002); // the table's own figure at x = 0.12
 }
 
 TEST(Mechanics, ExternalPressureGivesUniformHydrostaticStress)

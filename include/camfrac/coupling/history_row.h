@@ -31,4 +31,27 @@ namespace camfrac
     /// The row as a CSV line (15 significant digits, no line end).
     std::string format() const;
   };
+
+  /**
+   * One accepted step of the virtual operando XRD (docs/theory.md [XRD]).
+   * xrd.csv: step,time_s,voltage_V,mean_x,std_x,a_mean_A,a_std_A,c_mean_A,
+   * c_std_A,cell_volume_mean_A3, then for each of 003 and 104:
+   * d<hkl>_mean_A,d<hkl>_std_A,d<hkl>_std_chemical_A,d<hkl>_std_elastic_A,
+   * two_theta_<hkl>_deg,two_theta_<hkl>_std_deg,two_theta_<hkl>_reference_deg.
+   * xrd_histogram.csv: one row per step and reflection:
+   * step,time_s,voltage_V,reflection,first_bin_deg,bin_width_deg,outside,f0,...
+   * (volume fractions per bin of 2 theta; first_bin_deg is the first bin's centre).
+   */
+  struct XrdRow
+  {
+    AcceptedStep step;
+    XrdPattern   pattern;
+
+    static std::string header();
+    static std::string histogram_header(unsigned int n_bins);
+    /// The xrd.csv line (no line end).
+    std::string format() const;
+    /// The two xrd_histogram.csv lines (003, then 104; no final line end).
+    std::string format_histograms(double bin_width) const;
+  };
 } // namespace camfrac

@@ -95,6 +95,10 @@ namespace camfrac
     /// Mechanical and crack indicators of the accepted state (zeros without them).
     MechanicalSummary mechanical_summary() const;
     CrackSummary      crack_summary() const;
+    /// Whether virtual_xrd() can compute a pattern: mechanics on, lattice chemical strain.
+    bool has_virtual_xrd() const;
+    /// The virtual operando XRD of the accepted state (docs/theory.md [XRD]). Collective.
+    XrdPattern virtual_xrd(const XrdSettings &settings) const;
 
     /// The DoF counts of the fields, e.g. "3817 DoFs (Q2) + 12000 displacement DoFs (Q2)".
     std::string describe_dofs() const;

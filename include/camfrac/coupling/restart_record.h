@@ -33,6 +33,7 @@ namespace camfrac
     unsigned int          field_index     = 0;
     double                last_field_time = 0.;
     std::string           history_rows; ///< history.csv without its header
+    std::string           xrd_rows, xrd_histogram_rows; ///< xrd.csv, xrd_histogram.csv without headers (may be empty)
     std::array<std::vector<dealii::XDMFEntry>, 3> xdmf; ///< fields, mechanics, fracture
 
     /// Rank 0: write run.prm (a copy of @p run_prm), history.csv, xdmf.txt

@@ -85,8 +85,23 @@ namespace camfrac
      * mixed (c, mu) formulation with mu = mu_0(c) - kappa lap c - s.
      */
     double gradient_energy_coefficient = 0.;
-    /// D_c / D_ab, the out-of-plane (c-axis) anisotropy ratio [-].
+    /// D_c / D_ab, the out-of-plane (c-axis) anisotropy ratio r [-].
     double diffusivity_anisotropy = 1.;
+    /// What the curve D(x) is: the orientation average (1/3) tr D of the crystal,
+    /// so that D_ab = 3 D(x)/(2 + r) (what measurements on polycrystalline
+    /// electrodes give), or D_ab itself (docs/theory.md [D]).
+    enum class DiffusivityReference
+    {
+      orientation_average,
+      in_plane
+    };
+    DiffusivityReference diffusivity_reference = DiffusivityReference::orientation_average;
+    /// D_ab / D(x): 3/(2 + r) for the orientation average, 1 otherwise.
+    double in_plane_diffusivity_factor() const
+    {
+      return diffusivity_reference == DiffusivityReference::orientation_average ? 3. / (2. + diffusivity_anisotropy) :
+                                                                                  1.;
+    }
     /// Crystal orientation: rotation crystal -> sample.
     dealii::Tensor<2, 3> orientation = dealii::Tensor<2, 3>(dealii::unit_symmetric_tensor<3>());
 

@@ -71,6 +71,11 @@ namespace camfrac
     /// Stiffness in sample axes, C_ijkl = R_ip R_jq R_kr R_ls C0_pqrs [Pa].
     dealii::SymmetricTensor<4, 3> stiffness(const dealii::Tensor<2, 3> &rotation) const;
 
+    /// The lattice parameters (a, c) of the stress-free crystal at the
+    /// reference stoichiometry [m] ('Chemical strain model = lattice'; the
+    /// table is in Angstrom).
+    std::pair<double, double> reference_lattice_parameters() const;
+
     /// Principal chemical strains (eps_a, eps_c) at Li fraction x [-].
     std::pair<double, double> principal_chemical_strain(double x) const;
     /// d(eps_a, eps_c)/dx [-].

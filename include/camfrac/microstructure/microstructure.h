@@ -173,6 +173,9 @@ namespace camfrac
     std::string             orientation_file;
     double                  boundary_width = 2e-7;
     CompositionProfile      profile;
+    /// Voronoi seeds given by the caller (API only): used instead of random
+    /// seeds when not empty, e.g. a bicrystal or a published microstructure.
+    std::vector<dealii::Point<dim>> prescribed_seeds;
 
   private:
     VoronoiGrains<dim>                 grains;

@@ -75,6 +75,7 @@ namespace camfrac
   {
     dealii::SymmetricTensor<2, 3> stress;                 ///< sigma [Pa]
     dealii::SymmetricTensor<2, 3> chemical_strain;        ///< eps_ch [-]
+    dealii::SymmetricTensor<2, 3> elastic_strain;         ///< eps_e = eps(u) - eps_ch [-]
     dealii::SymmetricTensor<2, 3> chemical_strain_rate;   ///< d eps_ch / dc [m^3/mol]
     double                        elastic_energy_density = 0.; ///< psi_el [J/m^3]
     double                        volume_ratio = 1.;      ///< det(I + grad u) (in-plane in 2D)
@@ -200,6 +201,10 @@ namespace camfrac
 
     /// Particle-wide indicators of the last solution (collective).
     MechanicalSummary summary(const ConcentrationView &c) const;
+    /// The virtual operando XRD of the last solution: the volume distributions
+    /// of a, c and the (003), (104) spacings from the local x and elastic strain
+    /// (docs/theory.md [XRD]). Needs 'Chemical strain model = lattice' (collective).
+    XrdPattern virtual_xrd(const ConcentrationView &c, const XrdSettings &settings) const;
 
 
     const Vector                  &displacement() const { return solution; }

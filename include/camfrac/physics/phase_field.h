@@ -46,8 +46,12 @@ namespace camfrac
     double residual_stiffness = 1e-6;
     /// Split of the elastic energy into the part that drives the crack and the rest.
     StrainEnergySplit::Type split = StrainEnergySplit::Type::none;
-    /// f_gb: G_c = f_gb G_c in the grain-boundary band (Microstructure/Grain boundary width) [-].
+    /// f_gb: the grain boundary's toughness is f_gb G_c [-]. With the band
+    /// correction on, the band (Microstructure/Grain boundary width) gets the
+    /// toughness that makes a crack along it dissipate f_gb G_c per unit area
+    /// (band_toughness_ratio()); otherwise the band gets f_gb G_c itself.
     double grain_boundary_toughness_factor = 1.;
+    bool   grain_boundary_band_correction  = true;
     /// beta in A = I + beta (I - m (x) m), m the grain's c-axis: > 0 favours cracks on (003) planes [-].
     double cleavage_anisotropy = 0.;
     /// Crack effect on transport: D_eff = [(1-d)^2 + k_D] D.
@@ -80,9 +84,32 @@ namespace camfrac
 
     static Model       model_from_string(const std::string &name);
     static std::string model_name(Model model);
+    /// G_band / G_c for a band of half-width @p half_width [m]: the corrected
+    /// ratio (band_toughness_for_boundary) or f_gb without the correction.
+    double band_toughness_ratio(double half_width) const;
+    /// The tensile strength of an undamaged homogeneous bar of Young's modulus
+    /// @p youngs_modulus and toughness @p toughness at this length scale [Pa]:
+    /// sqrt(3 E G_c/(8 ell)) (AT1) or (9/16) sqrt(E G_c/(3 ell)) (AT2).
+    double homogeneous_strength(double youngs_modulus, double toughness) const;
     /// c_w of the crack density: 2 (AT2) or 8/3 (AT1).
     double normalisation() const { return model == Model::AT2 ? 2. : 8. / 3.; }
   };
+
+  /**
+   * The toughness a fully developed straight crack along the middle of a band
+   * of half-width h dissipates per unit area, G_eff, when the band has
+   * toughness rho G_c and its surroundings G_c: the exact optimum of the 1D
+   * crack profile with d = 1 on the crack (docs/theory.md §11.4). Returns
+   * G_eff / G_c for @p rho = G_band/G_c and @p t = h/ell. For AT2,
+   * G_eff/G_c = rho (1 - q)/(1 + q) with q = (rho - 1)/(rho + 1) exp(-2t).
+   */
+  double effective_band_toughness(FractureSettings::Model model, double rho, double t);
+  /**
+   * The band toughness ratio rho = G_band/G_c for which the band's effective
+   * toughness is @p f G_c (the inverse of effective_band_toughness in rho).
+   * Throws InputError when no positive rho reaches it.
+   */
+  double band_toughness_for_boundary(FractureSettings::Model model, double f, double t);
 
   /// The phase-field solve failed (linear solver or active set): cut back.
   class PhaseFieldSolveFailure : public std::runtime_error

@@ -7,6 +7,8 @@
 /// control of a step, the outcome of a trial step, and the particle-wide
 /// summaries that become history.csv columns. No deal.II, no scheme.
 
+#include <vector>
+
 namespace camfrac
 {
   /// How a time step is driven: a total current I [A] (positive on charge,
@@ -82,5 +84,41 @@ namespace camfrac
     double       intragranular = 0.; ///< the rest
     double       max_damage    = 0.; ///< max d over the nodes
     unsigned int staggered_iterations = 0;
+  };
+
+  /// The virtual operando XRD (docs/theory.md [XRD]): which pattern to compute.
+  struct XrdSettings
+  {
+    double wavelength = 1.5406e-10; ///< [m]; Cu K-alpha1
+    double bin_width  = 0.02;       ///< histogram bin in 2 theta [degrees]
+    double window     = 2.5;        ///< histogram range: the stress-free reference peak +- window [degrees]
+  };
+
+  /// One reflection's volume distribution over the particle.
+  struct XrdPeak
+  {
+    double mean_d         = 0.; ///< volume mean of the spacing [m]
+    double std_d          = 0.; ///< volume standard deviation of the spacing [m]
+    /// Standard deviations of the parts of the spacing change from the chemical strain
+    /// (the spread in x) and from the elastic strain [m].
+    double std_d_chemical = 0.;
+    double std_d_elastic  = 0.;
+    double mean_two_theta = 0.; ///< [degrees]
+    double std_two_theta  = 0.; ///< [degrees]
+    double reference_two_theta = 0.; ///< stress-free, at the reference stoichiometry [degrees]
+    double first_bin      = 0.;  ///< centre of the first histogram bin [degrees]
+    std::vector<double> histogram; ///< volume fraction per bin of 2 theta
+    double outside        = 0.;  ///< volume fraction outside the histogram range
+  };
+
+  /// The virtual XRD of one state: what a powder diffractometer would see of
+  /// many randomly oriented copies of the particle.
+  struct XrdPattern
+  {
+    double  mean_x = 0., std_x = 0.;          ///< [-]
+    double  mean_a = 0., std_a = 0.;          ///< lattice parameter a [m]
+    double  mean_c = 0., std_c = 0.;          ///< lattice parameter c [m]
+    double  mean_cell_volume = 0.;            ///< sqrt(3)/2 a^2 c [m^3]
+    XrdPeak peak_003, peak_104;
   };
 } // namespace camfrac
