@@ -2,7 +2,9 @@
 # The virtual operando XRD figures of docs/verification.md:
 #  - single-crystal-xrd.prm: NMC811 single crystal at C/20 to 4.3 V (3D);
 #  - polycrystal-2d.prm charged at 1C and 3C to 4.3 V (two-way coupled, 30
-#    grains, random orientations): the (003) line width and splitting.
+#    grains, random orientations), in generalized plane strain (plane strain
+#    would hold every grain's out-of-plane lattice at its reference and hide
+#    most of the c-axis change): the (003) line width and splitting.
 # Writes docs/images/xrd-single-crystal-c20.png, xrd-polycrystal-1C.png,
 # xrd-polycrystal-3C.png and xrd-polycrystal-widths.png, and prints the
 # table check of the slow charge.
@@ -14,7 +16,7 @@ cd "$here"
 PYTHON=python3; [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import matplotlib" 2>/dev/null && PYTHON=/usr/bin/python3
 images="$here/../docs/images"
 
-"$build/bin/camfrac" --quiet single-crystal-xrd.prm
+[ "${SKIP_SINGLE_CRYSTAL:-0}" = 1 ] || "$build/bin/camfrac" --quiet single-crystal-xrd.prm
 "$PYTHON" plot-xrd.py operando output-single-crystal-xrd "$images/xrd-single-crystal-c20.png" \
   --table ../data/lattice/NMC811_Maerker2019.tsv \
   --title "NMC811 single crystal, C/20 to 4.3 V (3D, R = 5 um): virtual operando XRD"
@@ -25,6 +27,7 @@ for rate in 1C 3C; do
   sed -e "s/set Steps = charge 1C until 4.4 V/set Steps = charge $rate until 4.3 V/" \
       -e "s/set Directory             = output-polycrystal-2d/set Directory = output-polycrystal-xrd-$rate/" \
       -e "s/set Field output interval = 1200/set Write fields = false/" \
+      -e "s/  set Stress-coupled diffusion = true/  set Stress-coupled diffusion = true\n  set Out-of-plane condition = generalized plane strain/" \
       polycrystal-2d.prm > "$prm"
   "$build/bin/camfrac" --quiet "$prm"
   "$PYTHON" plot-xrd.py operando "output-polycrystal-xrd-$rate" "$images/xrd-polycrystal-$rate.png" \

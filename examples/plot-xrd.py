@@ -67,7 +67,7 @@ def operando(args):
     times, first, width, maps = read_histograms(args.directory, "003")
     hours = times / 3600
     fig = plt.figure(figsize=(12, 5.2))
-    grid = fig.add_gridspec(1, 4, width_ratios=[1, 2.2, 2, 2], wspace=0.35)
+    grid = fig.add_gridspec(1, 4, width_ratios=[1, 2.2, 2, 2], wspace=0.45)
     ax_v = fig.add_subplot(grid[0])
     ax_v.plot(x["voltage_V"], x["time_s"] / 3600, color="k")
     ax_v.set_xlabel("voltage [V]")
