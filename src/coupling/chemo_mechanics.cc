@@ -184,7 +184,7 @@ namespace camfrac
           rhs_l = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
-              const double s = states[q].stress * states[q].chemical_strain_rate;
+              const double s = states[q].stress_potential;
               const double l = settings.stabilisation_factor * states[q].split_stiffness;
               // (D + M (-ds/dc))/D = 1 + m(x) (-ds/dc) at fixed strain (M = m D).
               const double x = std::min(std::max(c_values[q] / c_max, 1e-9), 1. - 1e-9);

@@ -38,6 +38,12 @@ namespace camfrac
       prm.declare_entry("C14", "-6.62e9", Double(-1e13), "Trigonal stiffness C14 = C1123 = -C2223 = C1312 [Pa], with x_1 along the crystal a-axis (a two-fold axis) as in the IEEE setting of the Materials Project. Must be 0 for 'Elasticity model = hexagonal'.");
       prm.declare_entry("C33", "1.722e11", Double(1e6), "Stiffness C33 = C3333 [Pa], >= 1e6.");
       prm.declare_entry("C44", "4.62e10", Double(1e6), "Stiffness C44 = C2323 = C1313 [Pa], >= 1e6. C66 = C1212 = (C11 - C12)/2.");
+      prm.declare_entry("Stiffness softening", "0", Double(0., 0.9),
+                        "beta [-], in [0, 0.9]: the stiffness depends on the Li fraction as C(x) = [1 - beta (x_ref - x)] C, "
+                        "C the constants above at the reference stoichiometry x_ref, in the stress and, consistently, in "
+                        "the chemical potential (docs/theory.md [C-x]). 0: no dependence (the default). Measured on NMC532 "
+                        "secondary particles: E falls by 22 % from the discharged state to Li0.5 (Xu et al. 2017, "
+                        "nanoindentation; DFT 21 %), beta = 0.44. The elasticity matrix is then rebuilt at every solve.");
       prm.declare_entry("Young's modulus", "1.65e11", Double(1e6), "E for 'Elasticity model = isotropic' [Pa], >= 1e6. Default: the Hill average of the default C11 ... C44.");
       prm.declare_entry("Poisson's ratio", "0.269", Double(-0.99, 0.49), "nu for 'Elasticity model = isotropic' [-], in [-0.99, 0.49]. Default: the Hill average of the default C11 ... C44.");
       prm.declare_entry("Chemical strain model", "lattice", Selection("lattice|isotropic"),
@@ -72,6 +78,7 @@ namespace camfrac
     const double x_ref   = prm.get_double("Reference stoichiometry");
     const double omega   = prm.get_double("Partial molar volume");
     const std::string lattice_file = prm.get("Lattice parameter file");
+    stiffness_softening            = prm.get_double("Stiffness softening");
     const double      smoothing_width = prm.get_double("Lattice smoothing width");
     prm.leave_subsection();
 

@@ -224,6 +224,44 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
+  void MechanicsField<dim, LA>::apply_stiffness_factor(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                                       const std::vector<double> *c_values,
+                                                       std::vector<double>       &g) const
+  {
+    if (material.stiffness_softening == 0. || !stores_lithium(cell))
+      return;
+    if (c_values != nullptr)
+      {
+        for (unsigned int q = 0; q < g.size(); ++q)
+          g[q] *= material.stiffness_factor((*c_values)[q] / material.maximum_concentration);
+        return;
+      }
+    const std::size_t offset = cell->active_cell_index() * g.size();
+    if (stiffness_factors.size() != triangulation.n_active_cells() * g.size())
+      return; // no solve on this mesh yet
+    for (unsigned int q = 0; q < g.size(); ++q)
+      g[q] *= stiffness_factors[offset + q];
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::update_stiffness_factors(const ConcentrationView &c)
+  {
+    const QGauss<dim>   quadrature(fe.degree + 1);
+    FEValues<dim>       c_values_fe(mapping, c.dof_handler->get_fe(), quadrature, update_values);
+    std::vector<double> c_values(quadrature.size());
+    stiffness_factors.assign(triangulation.n_active_cells() * quadrature.size(), 1.);
+    for (const auto &cell : c.dof_handler->active_cell_iterators())
+      if (cell->is_locally_owned() && stores_lithium(cell))
+        {
+          c_values_fe.reinit(cell);
+          c_values_fe.get_function_values(*c.values, c_values);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            stiffness_factors[cell->active_cell_index() * quadrature.size() + q] =
+              material.stiffness_factor(c_values[q] / material.maximum_concentration);
+        }
+  }
+
+  template <int dim, typename LA>
   void MechanicsField<dim, LA>::set_body_force(std::shared_ptr<const Function<dim>> force)
   {
     body_force = std::move(force);
@@ -520,6 +558,16 @@ namespace camfrac
   template <int dim, typename LA>
   unsigned int MechanicsField<dim, LA>::solve(const ConcentrationView &c)
   {
+    if (material.stiffness_softening != 0.)
+      {
+        // C(x): the matrix (and the generalized-plane-strain unit responses) follow c.
+        std::unique_ptr<TimerOutput::Scope> scope;
+        if (timer != nullptr)
+          scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble x-dependent stiffness");
+        update_stiffness_factors(c);
+        assemble_matrix();
+        compute_unit_response();
+      }
     {
       std::unique_ptr<TimerOutput::Scope> scope;
       if (timer != nullptr)

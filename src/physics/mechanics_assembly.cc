@@ -79,6 +79,7 @@ namespace camfrac
         {
           fe_values.reinit(cell);
           degradation_at(cell, quadrature, g);
+          apply_stiffness_factor(cell, nullptr, g);
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
@@ -146,6 +147,7 @@ namespace camfrac
           if (body_force && !unit)
             body_force->vector_value_list(fe_values.get_quadrature_points(), force);
           degradation_at(cell, quadrature, g);
+          apply_stiffness_factor(cell, unit ? nullptr : &c_values, g);
           cell_rhs = 0.;
           cell_matrix = 0.;
           for (unsigned int q = 0; q < quadrature.size(); ++q)
@@ -207,6 +209,7 @@ namespace camfrac
               c_values_fe->get_function_values(*c->values, c_values);
             }
           degradation_at(cell, quadrature, g);
+          apply_stiffness_factor(cell, c != nullptr ? &c_values : nullptr, g);
           for (unsigned int q = 0; q < quadrature.size(); ++q)
             {
               const LocalMaterial  &local  = local_material(cell, fe_values, q);

@@ -66,13 +66,18 @@ namespace camfrac
     fe_values.reinit(cell);
     std::vector<Tensor<2, dim>> gradients(quadrature.size());
     fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(solution, gradients);
-    std::vector<double> g;
+    std::vector<double> g, phi(quadrature.size(), 1.);
     degradation_at(tria_cell, quadrature, g);
+    apply_stiffness_factor(tria_cell, &c_values, phi); // phi(x) of C(x) = phi C (1 otherwise)
+    // k = phi'/(phi c_max) = d ln(phi)/dc [m^3/mol].
+    const bool softening = material.stiffness_softening != 0. && stores_lithium(tria_cell);
     states.resize(quadrature.size());
     for (unsigned int q = 0; q < quadrature.size(); ++q)
       {
         const LocalMaterial &local = local_material(tria_cell, fe_values, q);
         auto                &s     = states[q];
+        const double         gphi  = g[q] * phi[q];
+        const double k = softening ? material.stiffness_softening / (phi[q] * material.maximum_concentration) : 0.;
         s.chemical_strain      = chemical_strain_at(local, c_values[q]);
         s.chemical_strain_rate = chemical_strain_derivative_at(local, c_values[q]);
         SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
@@ -80,16 +85,19 @@ namespace camfrac
           elastic_strain += out_of_plane_strain; // generalized plane strain (0 otherwise)
         // Hybrid formulation (Ambati et al. 2015): the whole stress is
         // degraded, psi+ of the split drives the crack (docs/theory.md §11).
-        const StressResponse         law        = stress_response(local.stiffness, g[q], elastic_strain);
+        // With C(x) = phi(x) C the stiffness factor enters like the degradation.
+        const StressResponse         law        = stress_response(local.stiffness, gphi, elastic_strain);
         const SymmetricTensor<2, 3> &undegraded = law.undegraded;
         s.degradation              = g[q];
         s.stress                   = law.stress;
         s.elastic_strain           = elastic_strain;
-        s.chemical_stress          = -stress_response(local.stiffness, g[q], -s.chemical_strain).stress;
+        s.chemical_stress          = -stress_response(local.stiffness, gphi, -s.chemical_strain).stress;
         s.elastic_energy_density   = 0.5 * (s.stress * elastic_strain);
+        // s = -d psi/dc at fixed strain = sigma : eps' - k psi (docs/theory.md [C-x]).
+        s.stress_potential = s.stress * s.chemical_strain_rate - k * s.elastic_energy_density;
         const StrainEnergySplit *split = local.split ? local.split.get() : uniform_split.get();
         s.positive_energy_density =
-          split ? split->evaluate(elastic_strain).positive_energy : 0.5 * (undegraded * elastic_strain);
+          phi[q] * (split ? split->evaluate(elastic_strain).positive_energy : 0.5 * (undegraded * elastic_strain));
         s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
         // L: the Eshelby estimate eps' : C_iso : (I - S) : eps' of -ds/dc
         // for a spherical (3D) or cylindrical (2D, plane strain) region of
@@ -99,13 +107,15 @@ namespace camfrac
         // The curvature term sigma : d^2 eps_ch/dc^2 of ds/dc is local and
         // exact (the tables' second derivative); L stays >= 0 so that the
         // transport operator keeps its ellipticity.
-        const auto curvature = chemical_strain_second_derivative_at(local, c_values[q]);
+        // With C(x) (phi linear in c): -ds/dc gains -2 k sigma : eps'.
+        const auto   curvature = chemical_strain_second_derivative_at(local, c_values[q]);
+        const double local_terms = s.stress * curvature + 2. * k * (s.stress * s.chemical_strain_rate);
         s.fixed_strain_stiffness =
-          g[q] * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate)) - s.stress * curvature;
+          gphi * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate)) - local_terms;
         s.split_stiffness =
-          std::max(g[q] * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
+          std::max(gphi * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
                                    0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -
-                     s.stress * curvature,
+                     local_terms,
                    0.);
       }
   }

@@ -569,3 +569,85 @@ TEST(Mechanics, TrigonalCrystalUnderUniformShearHasTheClosedFormStress)
   EXPECT_LT(e12, 1e-8);
   EXPECT_LT(rotated, 1e-8);
 }
+
+// The x-dependent stiffness C(x) = phi(x) C, phi = 1 - beta (x_ref - x)
+// (docs/theory.md [C-x]), through the FE mechanics:
+// - a free sphere at uniform x under a pressure p: sigma = -p I, and
+//   Delta V/V = (1 + eps_ch - p/(3 K phi))^3 - 1, so the matrix follows x;
+// - a cube displaced by u = eps X (trigonal C, isotropic chemical strain):
+//   sigma = phi C : (eps - eps_ch); the stress potential s is -d psi/dc at
+//   fixed strain and -ds/dc is the reported fixed-strain stiffness (central
+//   differences in c).
+TEST(Mechanics, StiffnessSofteningEntersTheStressAndTheChemicalPotential)
+{
+  const double beta = 0.44, c_max = 50000., x = 0.3;
+  {
+    CoupledParticle<3, TrilinosBackend> p(1e-6, 1, 1);
+    p.mechanics_settings.external_pressure     = 1e8;
+    p.mechanics_settings.linear_solver.method  = LinearSolverSettings::Method::direct;
+    p.mechanical_material.stiffness_softening  = beta; // x_ref = 0.5 (the fixture's isotropic strain)
+    p.setup();
+    p.transport->set_uniform_concentration(x * c_max);
+    p.mechanics->solve(p.model->concentration_view());
+    const double phi       = 1. - beta * (0.5 - x);
+    const double K         = 1e11 / (3. * (1. - 2. * 0.3));
+    const double eps_ch    = p.mechanical_material.principal_chemical_strain(x).first;
+    const double expected  = std::pow(1. + eps_ch - 1e8 / (3. * K * phi), 3) - 1.;
+    const double unsoftened = std::pow(1. + eps_ch - 1e8 / (3. * K), 3) - 1.;
+    const double actual    = p.mechanics->summary(p.model->concentration_view()).volume_change;
+    const double deviation = p.max_over_points([](const MaterialPointState &s) {
+      return (s.stress + 1e8 * dealii::unit_symmetric_tensor<3>()).norm();
+    });
+    std::cout << "  x = " << x << ", phi = " << phi << ": Delta V/V = " << actual << " (exact " << expected
+              << ", without the softening " << unsoftened << "), max |sigma + p I|/p = " << deviation / 1e8 << std::endl;
+    EXPECT_NEAR(actual / expected, 1., 1e-8);
+    EXPECT_LT(deviation / 1e8, 1e-8);
+  }
+
+  camfrac::testing::FractureSpecimen<3> specimen;
+  dealii::GridGenerator::subdivided_hyper_cube(specimen.triangulation, 2, 0., 1e-5);
+  specimen.material = trigonal_material();
+  specimen.material.set_isotropic_chemical_strain(3e-6, 1., c_max);
+  specimen.material.stiffness_softening         = beta;
+  specimen.fracture_settings.residual_stiffness = 0.;
+  dealii::SymmetricTensor<2, 3> strain;
+  strain[0][0] = 1e-3, strain[1][1] = -2e-3, strain[2][2] = 0.5e-3, strain[0][1] = 0.7e-3, strain[1][2] = -0.4e-3;
+  const auto R = rotation_from_bunge(0.4, 0.9, 1.3);
+  specimen.setup(
+    [&](MechanicsField<3, TrilinosBackend> &m) {
+      m.set_orientation(R);
+      m.set_dirichlet_boundary(std::make_shared<AffineDisplacement>(strain));
+    },
+    {}, x * c_max);
+  specimen.mechanics->solve(specimen.concentration());
+  const double                    phi = 1. - beta * (1. - x);
+  const dealii::SymmetricTensor<2, 3> eps_ch = specimen.material.chemical_strain(x * c_max, R);
+  const dealii::SymmetricTensor<2, 3> sigma  = phi * (specimen.material.stiffness(R) * (strain - eps_ch));
+  const dealii::QGauss<3>         quadrature(2);
+  std::vector<MaterialPointState> states, plus, minus;
+  double stress_error = 0., potential_error = 0., stiffness_error = 0.;
+  const double h = 1e-4 * c_max;
+  for (const auto &cell : specimen.triangulation.active_cell_iterators())
+    if (cell->is_locally_owned())
+      {
+        specimen.mechanics->evaluate(cell, quadrature, std::vector<double>(quadrature.size(), x * c_max), states);
+        specimen.mechanics->evaluate(cell, quadrature, std::vector<double>(quadrature.size(), x * c_max + h), plus);
+        specimen.mechanics->evaluate(cell, quadrature, std::vector<double>(quadrature.size(), x * c_max - h), minus);
+        for (unsigned int q = 0; q < quadrature.size(); ++q)
+          {
+            stress_error = std::max(stress_error, (states[q].stress - sigma).norm() / sigma.norm());
+            const double dpsi = (plus[q].elastic_energy_density - minus[q].elastic_energy_density) / (2. * h);
+            potential_error =
+              std::max(potential_error, std::abs(dpsi + states[q].stress_potential) / std::abs(states[q].stress_potential));
+            const double ds = (plus[q].stress_potential - minus[q].stress_potential) / (2. * h);
+            stiffness_error = std::max(stiffness_error, std::abs(ds + states[q].fixed_strain_stiffness) /
+                                                          std::abs(states[q].fixed_strain_stiffness));
+          }
+      }
+  std::cout << "  cube, phi = " << phi << ": |sigma - phi C:(eps - eps_ch)|/|sigma| = " << stress_error
+            << "; s against -d psi/dc: " << potential_error << "; fixed-strain stiffness against -ds/dc: "
+            << stiffness_error << " (central differences, h = 1e-4 c_max)" << std::endl;
+  EXPECT_LT(stress_error, 1e-10);
+  EXPECT_LT(potential_error, 1e-6);
+  EXPECT_LT(stiffness_error, 1e-6);
+}

@@ -91,6 +91,12 @@ namespace camfrac
     /// d^2 eps_ch / dc^2 in sample axes [m^6/mol^2].
     dealii::SymmetricTensor<2, 3> chemical_strain_second_derivative(double c, const dealii::Tensor<2, 3> &rotation) const;
 
+    /// beta of the x-dependent stiffness C(x) = phi(x) C, phi(x) = 1 - beta (x_ref - x)
+    /// ('Stiffness softening', docs/theory.md [C-x]); 0: C does not depend on x.
+    double stiffness_softening = 0.;
+    /// phi(x) [-].
+    double stiffness_factor(const double x) const { return 1. - stiffness_softening * (reference_stoichiometry - x); }
+
     /// Voigt averages of the bulk and shear moduli [Pa] (rotation invariant).
     double bulk_modulus() const;
     double shear_modulus() const;

@@ -90,6 +90,10 @@ namespace camfrac
     double                        positive_energy_density = 0.;
     /// g(d) at the point (1 without fracture).
     double                        degradation = 1.;
+    /// s = -d psi/dc at fixed strain [J/mol]: sigma : d eps_ch/dc, minus
+    /// (phi'/(phi c_max)) psi_el with an x-dependent stiffness phi(x) C. The
+    /// chemical potential carries -s (docs/theory.md §7, [C-x]).
+    double                        stress_potential = 0.;
     /// g(d) C : eps_ch [Pa], the load of the chemical strain (scale of residuals).
     dealii::SymmetricTensor<2, 3> chemical_stress;
   };
@@ -255,6 +259,14 @@ namespace camfrac
     DamageView                               damage;
     // FE_Q(1) values of d, one per distinct point set.
     mutable std::vector<std::unique_ptr<dealii::FEValues<dim>>> damage_values_cache;
+    /// phi(x) of the x-dependent stiffness at the volume quadrature points for the
+    /// concentration of the last solve() (empty, or of another mesh: 1).
+    std::vector<double> stiffness_factors;
+    /// With an x-dependent stiffness: g *= phi(x) from @p c_values, or from the
+    /// cache (volume quadrature) when @p c_values is null. Li-free cells keep g.
+    void apply_stiffness_factor(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                                const std::vector<double> *c_values, std::vector<double> &g) const;
+    void update_stiffness_factors(const ConcentrationView &c);
     /// g(d) at the points @p quadrature of @p cell (1 without damage).
     void degradation_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
                         const dealii::Quadrature<dim> &quadrature, std::vector<double> &g) const;
