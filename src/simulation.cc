@@ -313,7 +313,7 @@ namespace camfrac
     void checkpoint(ParticleModel<dim, LA> &particle, const ProtocolRunner::State &state);
     void record(ParticleModel<dim, LA> &particle, const AcceptedStep &step);
     void write_fields(ParticleModel<dim, LA> &particle, double time);
-    void finish(const ProtocolRunner &runner);
+    void finish(const ProtocolRunner &runner, ParticleModel<dim, LA> &particle);
 
     Simulation<dim>                          &sim;
     TimerOutput                              &timer;
@@ -621,7 +621,7 @@ namespace camfrac
   }
 
   template <int dim, typename LA>
-  void SimulationRun<dim, LA>::finish(const ProtocolRunner &runner)
+  void SimulationRun<dim, LA>::finish(const ProtocolRunner &runner, ParticleModel<dim, LA> &particle)
   {
     progress->finish();
     sim.warning_list = runner.warnings();
@@ -634,6 +634,26 @@ namespace camfrac
         const auto &last = sim.history_rows.back();
         pcout << "Finished: " << last.step.step << " steps, t = " << format_duration(last.step.time)
               << ", V = " << last.step.voltage << " V, SOC = " << 100. * last.soc << "%" << std::endl;
+      }
+    // Rejected trial steps by reason (history.csv rejected_steps per step), brittle events, and
+    // the Newton iterations of the split stress.
+    unsigned int       rejected = 0;
+    std::ostringstream reasons;
+    for (const auto &[reason, count] : runner.rejections())
+      {
+        reasons << (rejected == 0 ? "" : ", ") << reason << " " << count;
+        rejected += count;
+      }
+    pcout << "Rejected trial steps: " << rejected << (rejected > 0 ? " (" + reasons.str() + ")" : std::string())
+          << (runner.brittle_events() > 0 ? ", brittle events accepted: " + std::to_string(runner.brittle_events()) :
+                                             std::string())
+          << std::endl;
+    if (const auto *mechanics = particle.mechanics(); mechanics != nullptr && mechanics->newton_statistics().solves > 0)
+      {
+        const auto &newton = mechanics->newton_statistics();
+        pcout << "Mechanics Newton (split stress): " << newton.solves << " solves, "
+              << static_cast<double>(newton.iterations) / newton.solves << " iterations per solve (at most "
+              << newton.maximum << "), " << newton.line_search_cuts << " line-search evaluations" << std::endl;
       }
   }
 
@@ -684,7 +704,7 @@ namespace camfrac
       }
     else
       runner.run(observer);
-    finish(runner);
+    finish(runner, particle);
   }
 
   template <int dim>

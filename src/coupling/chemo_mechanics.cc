@@ -256,6 +256,7 @@ namespace camfrac
             if (!step.converged)
               {
                 result.converged = false;
+                result.failure   = step.failure == StepResult::Failure::none ? StepResult::Failure::newton : step.failure;
                 break;
               }
             const Vector &c_new = transport.trial_concentration();
@@ -282,10 +283,13 @@ namespace camfrac
               }
           }
         result.newton_iterations = newton_max;
+        if (!result.converged && result.failure == StepResult::Failure::none)
+          result.failure = StepResult::Failure::coupling;
       }
     catch (const MechanicsSolveFailure &)
       {
         result.converged = false;
+        result.failure   = StepResult::Failure::mechanics;
       }
     transport.set_warm_start(false);
     return result;

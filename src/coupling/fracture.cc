@@ -155,22 +155,25 @@ namespace camfrac
         catch (const PhaseFieldSolveFailure &)
           {
             result.converged = false;
+            result.failure   = StepResult::Failure::phase_field;
             return result;
           }
         catch (const MechanicsSolveFailure &)
           {
             result.converged = false;
+            result.failure   = StepResult::Failure::mechanics;
             return result;
           }
         // residual and change are collective norms: every rank decides alike.
         if (residual < settings.staggered_tolerance && change < settings.damage_tolerance)
           {
             result.linear_iterations = linear_iterations;
+            result.max_change_d      = phase_field.max_change_from_accepted();
             return result;
           }
       }
-    result.converged         = false;
-    result.staggered_failure = true;
+    result.converged = false;
+    result.failure   = StepResult::Failure::staggered;
     return result;
   }
 

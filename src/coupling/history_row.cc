@@ -18,7 +18,7 @@ namespace camfrac
            "min_hydrostatic_stress_Pa,elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,"
            "center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,crack_measure,"
            "crack_measure_intergranular,crack_measure_intragranular,max_d,staggered_iterations,"
-           "min_effective_diffusivity_ratio,std_x";
+           "min_effective_diffusivity_ratio,std_x,crack_opening,rejected_steps";
   }
 
   std::string HistoryRow::format() const
@@ -35,7 +35,8 @@ namespace camfrac
         << m.center_hydrostatic_stress << ',' << m.max_gb_normal_stress << ',' << m.mean_misorientation;
     const auto &k = crack;
     out << ',' << k.crack_measure << ',' << k.intergranular << ',' << k.intragranular << ',' << k.max_damage << ','
-        << k.staggered_iterations << ',' << m.min_effective_diffusivity_ratio << ',' << s.state.std_x;
+        << k.staggered_iterations << ',' << m.min_effective_diffusivity_ratio << ',' << s.state.std_x << ','
+        << m.crack_opening << ',' << s.rejected_steps;
     return out.str();
   }
 

@@ -43,7 +43,7 @@ namespace camfrac
         mechanics_field->set_orientation(d.material.orientation);
         mechanics_field->set_material_field(d.material_field);
         if (d.fracture.enabled)
-          mechanics_field->set_energy_split(d.fracture.split);
+          mechanics_field->set_energy_split(d.fracture.split, d.fracture.stress_degradation);
         chemo_mechanics_model =
           std::make_unique<ChemoMechanicalModel<dim, LA>>(*transport_field, *mechanics_field, d.mechanics, timer);
         if (set_up)

@@ -32,6 +32,12 @@ namespace camfrac
     prm.declare_entry("Maximum change of x", "0.02", Double(1e-6, 1.),
                       "Largest change of the Li fraction at any point in one step [-], in [1e-6, 1]; larger steps are "
                       "repeated with a shorter dt.");
+    prm.declare_entry("Maximum change of d", "0.2", Double(1e-3, 1.),
+                      "With fracture: the largest change of the phase field d at any point in one step [-], in "
+                      "[1e-3, 1]. dt shrinks towards it as a crack starts to run, and a step that changes d by more "
+                      "than twice as much is repeated with a shorter dt, so that the steps land where the crack "
+                      "runs. A brittle event, where d jumps by as much at any dt, is accepted and reported as such "
+                      "(docs/theory.md §5).");
     prm.declare_entry("Voltage cut-off tolerance", "1e-3", Double(1e-9, 1.),
                       "A voltage cut-off is landed on from the safe side, within this distance [V], in [1e-9, 1].");
     prm.declare_entry("Current cut-off tolerance", "0.01", Double(1e-9, 0.5),
@@ -49,6 +55,7 @@ namespace camfrac
     cut_back_factor          = prm.get_double("Cut back factor");
     fast_newton_iterations   = prm.get_integer("Fast Newton iterations");
     maximum_change_of_x      = prm.get_double("Maximum change of x");
+    maximum_change_of_d      = prm.get_double("Maximum change of d");
     voltage_cutoff_tolerance = prm.get_double("Voltage cut-off tolerance");
     current_cutoff_tolerance = prm.get_double("Current cut-off tolerance");
     prm.leave_subsection();
@@ -205,12 +212,15 @@ namespace camfrac
       bool   landed        = false; ///< within the cut-off's tolerance band
       bool   passed_cutoff = false;
       bool   too_large_change = false; ///< rejected only for max |dx| > 2 Delta x_max
+      bool   too_large_change_d = false; ///< rejected only for max |dd| > 2 Delta d_max
       double next_dt       = 0.;    ///< the step to try next after a rejection
     };
 
-    /// @p jump: the change of x is a jump that does not shrink with dt (see run_step), not a reason to reject.
+    /// @p jump: the change of x is a jump that does not shrink with dt (see run_step), not a reason to reject;
+    /// @p brittle likewise for the change of d.
     Verdict judge(const StepResult &result, const double trial_dt, const StepTarget &target,
-                  const double previous_distance, const TimeSteppingSettings &settings, const bool jump)
+                  const double previous_distance, const TimeSteppingSettings &settings, const bool jump,
+                  const bool brittle)
     {
       Verdict verdict;
       verdict.reject  = !result.converged;
@@ -220,6 +230,12 @@ namespace camfrac
           verdict.reject           = true;
           verdict.too_large_change = true;
           verdict.next_dt = trial_dt * std::max(0.1, 0.9 * settings.maximum_change_of_x / result.max_change_x);
+        }
+      if (!verdict.reject && !brittle && result.max_change_d > 2. * settings.maximum_change_of_d)
+        {
+          verdict.reject             = true;
+          verdict.too_large_change_d = true;
+          verdict.next_dt = trial_dt * std::max(0.1, 0.9 * settings.maximum_change_of_d / result.max_change_d);
         }
       if (verdict.reject || !target.beyond_cutoff)
         return verdict;
@@ -247,9 +263,13 @@ namespace camfrac
     }
   } // namespace
 
-  void ProtocolRunner::fail_at_minimum_time_step(const std::string &where, const bool staggered_failure) const
+  void ProtocolRunner::fail_at_minimum_time_step(const std::string &where, const StepResult::Failure failure) const
   {
-    if (staggered_failure)
+    if (failure == StepResult::Failure::mechanics)
+      throw SolverFailure(where + ": the mechanics solve failed at the minimum time step " +
+                          std::to_string(settings.minimum_time_step) + " s, at t = " + std::to_string(current_time) +
+                          " s. Raise 'Mechanics/Maximum Newton iterations' or check 'Mechanics/Linear solver'.");
+    if (failure == StepResult::Failure::staggered)
       throw SolverFailure(where + ": the staggered fracture iteration did not converge at the minimum "
                           "time step " + std::to_string(settings.minimum_time_step) + " s, at t = " +
                           std::to_string(current_time) + " s (a crack running unstably). Raise "
@@ -263,7 +283,8 @@ namespace camfrac
   }
 
   AcceptedStep ProtocolRunner::accept_step(const StepResult &result, const double dt, const unsigned int index,
-                                           const unsigned int cycle, const bool ends_protocol_step)
+                                           const unsigned int cycle, const bool ends_protocol_step,
+                                           const bool brittle_event)
   {
     model.accept();
     current_time += dt;
@@ -282,6 +303,9 @@ namespace camfrac
     report.protocol_step       = index;
     report.cycle               = cycle;
     report.ends_protocol_step  = ends_protocol_step;
+    report.rejected_steps      = rejected_since_accept;
+    report.brittle_event       = brittle_event;
+    rejected_since_accept      = 0;
     return report;
   }
 
@@ -298,8 +322,8 @@ namespace camfrac
 
     double elapsed = 0.;
     double dt      = settings.initial_time_step;
-    // The first rejection for too large a change of x since the last accepted step.
-    double jump_dt = 0., jump_change = 0.;
+    // The first rejection for too large a change of x (of d) since the last accepted step.
+    double jump_dt = 0., jump_change = 0., brittle_dt = 0., brittle_change = 0.;
     // Previous accepted value of beyond_cutoff, for secant landing.
     double previous_distance = std::numeric_limits<double>::quiet_NaN();
     if (resuming)
@@ -328,14 +352,50 @@ namespace camfrac
         const bool jump = result.converged && result.max_change_x > 2. * settings.maximum_change_of_x &&
                           ((jump_dt > 0. && trial_dt <= 0.25 * jump_dt && result.max_change_x >= 0.75 * jump_change) ||
                            trial_dt <= settings.minimum_time_step * (1. + 1e-12));
-        Verdict verdict = judge(result, trial_dt, target, previous_distance, settings, jump);
+        // A brittle event (docs/theory.md §5): d jumps by as much at a quarter of the step, or at the
+        // minimum step: a crack that runs unstably, accepted and reported.
+        const bool brittle =
+          result.converged && result.max_change_d > 2. * settings.maximum_change_of_d &&
+          ((brittle_dt > 0. && trial_dt <= 0.25 * brittle_dt && result.max_change_d >= 0.75 * brittle_change) ||
+           trial_dt <= settings.minimum_time_step * (1. + 1e-12));
+        Verdict verdict = judge(result, trial_dt, target, previous_distance, settings, jump, brittle);
         if (verdict.too_large_change && !(jump_dt > 0.))
           {
             jump_dt     = trial_dt;
             jump_change = result.max_change_x;
           }
+        if (verdict.too_large_change_d && !(brittle_dt > 0.))
+          {
+            brittle_dt     = trial_dt;
+            brittle_change = result.max_change_d;
+          }
         if (verdict.reject)
           {
+            ++rejected_since_accept;
+            const char *reason = "cut-off";
+            if (!result.converged)
+              switch (result.failure)
+                {
+                  case StepResult::Failure::coupling:
+                    reason = "coupling";
+                    break;
+                  case StepResult::Failure::mechanics:
+                    reason = "mechanics";
+                    break;
+                  case StepResult::Failure::phase_field:
+                    reason = "phase field";
+                    break;
+                  case StepResult::Failure::staggered:
+                    reason = "staggered";
+                    break;
+                  default:
+                    reason = "Newton";
+                }
+            else if (verdict.too_large_change)
+              reason = "change of x";
+            else if (verdict.too_large_change_d)
+              reason = "change of d";
+            ++rejection_counts[reason];
             // Try the minimum step itself before giving up.
             if (verdict.next_dt < settings.minimum_time_step && trial_dt > settings.minimum_time_step * (1. + 1e-12))
               verdict.next_dt = settings.minimum_time_step;
@@ -349,14 +409,27 @@ namespace camfrac
                     warning_list.push_back(where + ": cut-off passed within the minimum time step; step ended");
                     return;
                   }
-                fail_at_minimum_time_step(where, !result.converged && result.staggered_failure);
+                fail_at_minimum_time_step(where, result.converged ? StepResult::Failure::none : result.failure);
               }
             dt = verdict.next_dt;
             continue;
           }
 
         elapsed += trial_dt;
-        jump_dt = 0.;
+        jump_dt    = 0.;
+        brittle_dt = 0.;
+        if (brittle)
+          {
+            ++brittle_count;
+            if (brittle_count <= 3)
+              {
+                std::ostringstream message;
+                message << where << ": d changed by " << result.max_change_d << " within one step at t = "
+                        << current_time << " s whatever the step length (a brittle event: a crack ran), accepted"
+                        << (brittle_count == 3 ? " (further events are counted, not listed)" : "");
+                warning_list.push_back(message.str());
+              }
+          }
         if (jump)
           {
             ++jumps;
@@ -369,7 +442,8 @@ namespace camfrac
                 warning_list.push_back(message.str());
               }
           }
-        const AcceptedStep report = accept_step(result, trial_dt, index, cycle, verdict.landed || ends_by_time);
+        const AcceptedStep report =
+          accept_step(result, trial_dt, index, cycle, verdict.landed || ends_by_time, brittle);
         observer(report);
         if (report.ends_protocol_step)
           {
@@ -383,6 +457,8 @@ namespace camfrac
         double factor = result.newton_iterations <= settings.fast_newton_iterations ? settings.growth_factor : 1.;
         if (result.max_change_x > 0. && !jump)
           factor = std::min(factor, settings.maximum_change_of_x / result.max_change_x);
+        if (result.max_change_d > 0. && !brittle)
+          factor = std::min(factor, settings.maximum_change_of_d / result.max_change_d);
         dt = std::max(trial_dt * std::max(factor, 0.2), settings.minimum_time_step);
         call_hook(cycle, index, elapsed, dt, previous_distance);
       }

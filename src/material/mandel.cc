@@ -22,6 +22,15 @@ namespace camfrac::mandel
     return M;
   }
 
+  dealii::SymmetricTensor<4, 3> tensor(const Matrix &M)
+  {
+    dealii::SymmetricTensor<4, 3> C;
+    for (unsigned int k = 0; k < 6; ++k)
+      for (unsigned int l = 0; l < 6; ++l)
+        C[row[k]][column[k]][row[l]][column[l]] = M[k][l] / (factor(k) * factor(l));
+    return C;
+  }
+
   std::array<double, 6> eigenvalues(const dealii::SymmetricTensor<4, 3> &C)
   {
     const Matrix                M = matrix(C);

@@ -74,6 +74,15 @@ namespace camfrac
                       "staggered scheme, which diverges for realistic NMC data.");
     prm.declare_entry("External pressure", "0", Patterns::Double(-1e10, 1e10),
                       "Uniform pressure on the particle surface [Pa]; positive compresses.");
+    prm.declare_entry("Newton tolerance", "1e-10", Patterns::Double(1e-15, 1e-3),
+                      "With the split stress of fracture (Fracture/Stress degradation = split) equilibrium is "
+                      "nonlinear in u and solved by Newton's method with a line search. It stops when the "
+                      "equilibrium residual relative to the internal, external and chemical-strain forces (and "
+                      "in generalized plane strain the net out-of-plane forces relative to the integrated stress) "
+                      "is below this [-], in [1e-15, 1e-3]. Keep it below Fracture/Staggered tolerance.");
+    prm.declare_entry("Maximum Newton iterations", "25", Patterns::Integer(1, 200),
+                      "Newton iterations of one split-stress solve before the time step counts as failed and is cut "
+                      "back [-], in [1, 200].");
     LinearSolverSettings::declare_parameters(prm, MechanicsSettings().linear_solver, "CG");
     prm.leave_subsection();
   }
@@ -89,6 +98,8 @@ namespace camfrac
     maximum_coupling_iterations = prm.get_integer("Maximum coupling iterations");
     stabilisation_factor        = prm.get_double("Stabilisation factor");
     external_pressure           = prm.get_double("External pressure");
+    newton_tolerance            = prm.get_double("Newton tolerance");
+    maximum_newton_iterations   = prm.get_integer("Maximum Newton iterations");
     linear_solver.parse_parameters(prm);
     prm.leave_subsection();
   }
@@ -188,19 +199,24 @@ namespace camfrac
   {
     damage = view;
     damage_values_cache.clear();
-    if (rebuild && dof_handler.has_active_dofs())
+    if (!rebuild || !dof_handler.has_active_dofs())
+      return;
+    if (nonlinear())
       {
-        assemble_matrix();
-        build_preconditioner();
-        compute_unit_response();
+        // The next solve() assembles the tangent at its state. The AMG of an earlier tangent is
+        // kept while the CG iterations stay low (the reuse policy; a failed solve rebuilds it).
+        return;
       }
+    assemble_matrix();
+    build_preconditioner();
+    compute_unit_response();
   }
 
   template <int dim, typename LA>
-  void MechanicsField<dim, LA>::degradation_at(const typename Triangulation<dim>::active_cell_iterator &cell,
-                                               const Quadrature<dim> &quadrature, std::vector<double> &g) const
+  void MechanicsField<dim, LA>::damage_at(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                          const Quadrature<dim> &quadrature, std::vector<double> &d) const
   {
-    g.assign(quadrature.size(), 1.);
+    d.assign(quadrature.size(), 0.);
     if (damage.values == nullptr)
       return;
     FEValues<dim> *cached = nullptr;
@@ -215,12 +231,23 @@ namespace camfrac
       }
     cached->reinit(typename DoFHandler<dim>::active_cell_iterator(&triangulation, cell->level(), cell->index(),
                                                                   damage.dof_handler));
-    cached->get_function_values(*damage.values, g);
-    for (double &value : g)
+    cached->get_function_values(*damage.values, d);
+    for (double &value : d)
+      value = std::min(std::max(value, 0.), 1.);
+  }
+
+  template <int dim, typename LA>
+  void MechanicsField<dim, LA>::degradation_at(const typename Triangulation<dim>::active_cell_iterator &cell,
+                                               const Quadrature<dim> &quadrature, std::vector<double> &g) const
+  {
+    damage_at(cell, quadrature, g);
+    if (damage.values == nullptr)
       {
-        const double d = std::min(std::max(value, 0.), 1.);
-        value          = (1. - d) * (1. - d) + damage.residual_stiffness;
+        g.assign(quadrature.size(), 1.);
+        return;
       }
+    for (double &d : g)
+      d = (1. - d) * (1. - d) + damage.residual_stiffness;
   }
 
   template <int dim, typename LA>
@@ -439,7 +466,11 @@ namespace camfrac
         LinearOperatorTraits traits;
         traits.krylov                   = LinearOperatorTraits::Krylov::cg;
         traits.warm_start               = true; // the rigid part is fixed by the supports
-        traits.reuse_growth             = std::numeric_limits<double>::infinity();
+        // The split stress changes the tangent in every Newton iteration: keep the AMG while the
+        // iterations stay low. Otherwise the matrix changes only with d (set_damage rebuilds).
+        traits.reuse_growth = stress_degradation == StressDegradation::split && split_type != StrainEnergySplit::Type::none ?
+                                1.5 :
+                                std::numeric_limits<double>::infinity();
         traits.higher_order_elements    = fe.degree > 1;
         traits.ml_aggregation_threshold = 1e-4; // 0.02 doubled the iterations per refinement level
         traits.gamg_threshold           = 0.02;
@@ -559,12 +590,15 @@ namespace camfrac
   unsigned int MechanicsField<dim, LA>::solve(const ConcentrationView &c)
   {
     if (material.stiffness_softening != 0.)
+      update_stiffness_factors(c);
+    if (nonlinear())
+      return solve_newton(c);
+    if (material.stiffness_softening != 0.)
       {
         // C(x): the matrix (and the generalized-plane-strain unit responses) follow c.
         std::unique_ptr<TimerOutput::Scope> scope;
         if (timer != nullptr)
           scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble x-dependent stiffness");
-        update_stiffness_factors(c);
         assemble_matrix();
         compute_unit_response();
       }
@@ -583,6 +617,7 @@ namespace camfrac
         Vector u0(locally_owned_dofs, locally_relevant_dofs, mpi_communicator);
         u0                     = solution_owned;
         const auto forces      = out_of_plane_forces(u0, SymmetricTensor<2, 3>(), &c);
+        // (entry 3 is the scale, not a force)
         out_of_plane_strain    = SymmetricTensor<2, 3>();
         for (unsigned int k = 0; k < 3; ++k)
           {
@@ -599,6 +634,163 @@ namespace camfrac
     return iterations;
   }
 
+  // Newton's method for the split stress (docs/theory.md §11.2 [F-Newton]): the unknowns are u
+  // (in the frame of the supports) and, in generalized plane strain, the uniform out-of-plane
+  // strain a = sum_k a_k E_k. Each iteration solves the bordered system
+  //   [K B; B^T D] [du; da] = -[R; N]
+  // by K w_0 = -R, K w_k = -B_k, (D + B^T W) da = -(N + B^T w_0), du = w_0 + W da, with a line
+  // search on the energy along (du, da). Converged when the merit
+  // (|R|/scale)^2 + sum_k (N_k/scale_N)^2 is below the tolerance squared.
+  template <int dim, typename LA>
+  unsigned int MechanicsField<dim, LA>::solve_newton(const ConcentrationView &c)
+  {
+    const bool            gps = uses_generalized_plane_strain();
+    Vector                u_owned = solution_owned, R, step(locally_owned_dofs, mpi_communicator);
+    SymmetricTensor<2, 3> a = gps ? out_of_plane_strain : SymmetricTensor<2, 3>();
+    constraints.distribute(u_owned); // the current boundary data
+    std::array<Vector, 3> coupling, responses;
+    FullMatrix<double>    coupling_diagonal;
+    std::array<double, 4> forces = {0., 0., 0., 0.};
+
+    // The merit of the state (u_owned, a), which becomes the current solution.
+    const auto merit = [&](const Vector &u, const SymmetricTensor<2, 3> &strain) {
+      std::unique_ptr<TimerOutput::Scope> scope;
+      if (timer != nullptr)
+        scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: residual");
+      solution            = u;
+      out_of_plane_strain = strain;
+      const auto [norm, scale] = residual(c, R, gps ? &forces : nullptr);
+      double value = scale > 0. ? norm / scale : norm;
+      if (gps)
+        {
+          double sum = value * value;
+          for (unsigned int k = 0; k < 3; ++k)
+            sum += std::pow(forces[3] > 0. ? forces[k] / forces[3] : forces[k], 2);
+          value = std::sqrt(sum);
+        }
+      return value;
+    };
+
+    double       current           = merit(u_owned, a);
+    unsigned int linear_iterations = 0, iteration = 0;
+    for (; current > settings.newton_tolerance; ++iteration)
+      {
+        if (iteration == settings.maximum_newton_iterations || !std::isfinite(current))
+          {
+            std::ostringstream message;
+            message << "mechanics: Newton's method for the split stress did not reach the relative residual "
+                    << settings.newton_tolerance << " in " << iteration << " iterations (residual " << current << ")";
+            throw MechanicsSolveFailure(message.str());
+          }
+        {
+          std::unique_ptr<TimerOutput::Scope> scope;
+          if (timer != nullptr)
+            scope = std::make_unique<TimerOutput::Scope>(*timer, "mechanics: assemble tangent");
+          assemble_matrix(&c, gps ? &coupling : nullptr, gps ? &coupling_diagonal : nullptr);
+        }
+        Vector minus_residual = R;
+        minus_residual *= -1.;
+        step = 0.;
+        linear_iterations += solve_linear(step, minus_residual);
+        SymmetricTensor<2, 3> da;
+        std::array<double, 3> coefficients = {0., 0., 0.};
+        if (gps)
+          {
+            FullMatrix<double>     schur(3, 3);
+            dealii::Vector<double> rhs(3), x(3);
+            for (unsigned int k = 0; k < 3; ++k)
+              {
+                Vector minus_b = coupling[k];
+                minus_b *= -1.;
+                responses[k].reinit(locally_owned_dofs, mpi_communicator);
+                linear_iterations += solve_linear(responses[k], minus_b);
+              }
+            for (unsigned int l = 0; l < 3; ++l)
+              {
+                rhs(l) = -(forces[l] + (coupling[l] * step));
+                for (unsigned int k = 0; k < 3; ++k)
+                  schur(l, k) = coupling_diagonal(l, k) + (coupling[l] * responses[k]);
+              }
+            schur.gauss_jordan();
+            schur.vmult(x, rhs);
+            for (unsigned int k = 0; k < 3; ++k)
+              {
+                step.add(x(k), responses[k]);
+                da += x(k) * out_of_plane_mode(k);
+                coefficients[k] = x(k);
+              }
+          }
+        // Line search on the energy Pi(u, a), convex in (u, a) for a fixed d: its slope along the
+        // step is R . du + N . da (< 0 at alpha = 0, the tangent being positive definite). The full
+        // step is kept while the slope at alpha = 1 is still <= 0; otherwise regula falsi (Illinois)
+        // on the slope brackets the minimiser in (0, 1) until |slope| <= |slope(0)|/4.
+        const auto slope = [&]() {
+          double value = R * step;
+          for (unsigned int k = 0; k < 3 && gps; ++k)
+            value += forces[k] * coefficients[k];
+          return value;
+        };
+        const double slope_0 = slope();
+        double       alpha = 1., trial = 0.;
+        Vector       u_trial;
+        const auto   try_step = [&](const double length) {
+          u_trial = u_owned;
+          u_trial.add(length, step);
+          constraints.distribute(u_trial);
+          trial = merit(u_trial, a + length * da);
+          return slope();
+        };
+        double slope_1 = try_step(1.);
+        if (slope_0 < 0. && slope_1 > 0. && std::isfinite(trial))
+          {
+            double lo = 0., hi = 1., s_lo = slope_0, s_hi = slope_1;
+            int    side = 0;
+            for (unsigned int cut = 0; cut < 12; ++cut)
+              {
+                alpha = lo - s_lo * (hi - lo) / (s_hi - s_lo);
+                alpha = std::min(std::max(alpha, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo));
+                const double s_alpha = try_step(alpha);
+                ++newton.line_search_cuts;
+                if (std::abs(s_alpha) <= 0.25 * std::abs(slope_0))
+                  break;
+                if (s_alpha < 0.)
+                  {
+                    lo   = alpha;
+                    s_lo = s_alpha;
+                    if (side == -1)
+                      s_hi *= 0.5;
+                    side = -1;
+                  }
+                else
+                  {
+                    hi   = alpha;
+                    s_hi = s_alpha;
+                    if (side == 1)
+                      s_lo *= 0.5;
+                    side = 1;
+                  }
+              }
+          }
+        u_owned = u_trial;
+        a += alpha * da;
+        current = trial;
+      }
+    // The state is the solution (set by the last merit evaluation); remove the rigid-body part.
+    solution_owned = u_owned;
+    if (gps)
+      out_of_plane_strain = a;
+    Vector displacement_owned = u_owned;
+    if (!supported())
+      remove_rigid_body_motion(displacement_owned);
+    solution = displacement_owned;
+    newton.solves += 1;
+    newton.iterations += iteration;
+    newton.maximum = std::max(newton.maximum, iteration);
+    newton.linear_iterations += linear_iterations;
+    newton.last = iteration;
+    return linear_iterations;
+  }
+
   template <int dim, typename LA>
   SymmetricTensor<2, 3> MechanicsField<dim, LA>::out_of_plane_mode(const unsigned int k)
   {
@@ -613,7 +805,7 @@ namespace camfrac
   template <int dim, typename LA>
   void MechanicsField<dim, LA>::compute_unit_response()
   {
-    if (!uses_generalized_plane_strain())
+    if (!uses_generalized_plane_strain() || nonlinear()) // Newton linearises the out-of-plane forces itself
       return;
     if (supported())
       throw InputError("generalized plane strain (Mechanics/Out-of-plane condition) needs a free particle");

@@ -66,8 +66,11 @@ namespace camfrac
     fe_values.reinit(cell);
     std::vector<Tensor<2, dim>> gradients(quadrature.size());
     fe_values[FEValuesExtractors::Vector(0)].get_function_gradients(solution, gradients);
-    std::vector<double> g, phi(quadrature.size(), 1.);
-    degradation_at(tria_cell, quadrature, g);
+    std::vector<double> g(quadrature.size(), 1.), d, phi(quadrature.size(), 1.);
+    damage_at(tria_cell, quadrature, d);
+    if (damage.values != nullptr)
+      for (unsigned int q = 0; q < quadrature.size(); ++q)
+        g[q] = (1. - d[q]) * (1. - d[q]) + damage.residual_stiffness; // as degradation_at()
     apply_stiffness_factor(tria_cell, &c_values, phi); // phi(x) of C(x) = phi C (1 otherwise)
     // k = phi'/(phi c_max) = d ln(phi)/dc [m^3/mol].
     const bool softening = material.stiffness_softening != 0. && stores_lithium(tria_cell);
@@ -79,25 +82,22 @@ namespace camfrac
         const double         gphi  = g[q] * phi[q];
         const double k = softening ? material.stiffness_softening / (phi[q] * material.maximum_concentration) : 0.;
         s.chemical_strain      = chemical_strain_at(local, c_values[q]);
-        s.chemical_strain_rate = chemical_strain_derivative_at(local, c_values[q]);
         SymmetricTensor<2, 3> elastic_strain = embed<dim>(symmetrize(gradients[q])) - s.chemical_strain;
         if (dim == 2)
           elastic_strain += out_of_plane_strain; // generalized plane strain (0 otherwise)
-        // Hybrid formulation (Ambati et al. 2015): the whole stress is
-        // degraded, psi+ of the split drives the crack (docs/theory.md §11).
-        // With C(x) = phi(x) C the stiffness factor enters like the degradation.
-        const StressResponse         law        = stress_response(local.stiffness, gphi, elastic_strain);
-        const SymmetricTensor<2, 3> &undegraded = law.undegraded;
+        // The split or the hybrid stress (docs/theory.md §11.2); with C(x) = phi(x) C the
+        // stiffness factor scales every part of the split.
+        s.chemical_strain_rate = chemical_strain_derivative_at(local, c_values[q]);
+        const StressResponse response = law(local, g[q], phi[q], elastic_strain, false, &s.chemical_strain_rate);
         s.degradation              = g[q];
-        s.stress                   = law.stress;
+        s.damage                   = d[q];
+        s.stress                   = response.stress;
         s.elastic_strain           = elastic_strain;
-        s.chemical_stress          = -stress_response(local.stiffness, gphi, -s.chemical_strain).stress;
-        s.elastic_energy_density   = 0.5 * (s.stress * elastic_strain);
+        s.chemical_stress          = gphi * (local.stiffness * s.chemical_strain);
+        s.elastic_energy_density   = response.energy;
         // s = -d psi/dc at fixed strain = sigma : eps' - k psi (docs/theory.md [C-x]).
         s.stress_potential = s.stress * s.chemical_strain_rate - k * s.elastic_energy_density;
-        const StrainEnergySplit *split = local.split ? local.split.get() : uniform_split.get();
-        s.positive_energy_density =
-          phi[q] * (split ? split->evaluate(elastic_strain).positive_energy : 0.5 * (undegraded * elastic_strain));
+        s.positive_energy_density = response.positive_energy;
         s.volume_ratio           = determinant(Tensor<2, dim>(unit_symmetric_tensor<dim>()) + gradients[q]);
         // L: the Eshelby estimate eps' : C_iso : (I - S) : eps' of -ds/dc
         // for a spherical (3D) or cylindrical (2D, plane strain) region of
@@ -110,10 +110,14 @@ namespace camfrac
         // With C(x) (phi linear in c): -ds/dc gains -2 k sigma : eps'.
         const auto   curvature = chemical_strain_second_derivative_at(local, c_values[q]);
         const double local_terms = s.stress * curvature + 2. * k * (s.stress * s.chemical_strain_rate);
-        s.fixed_strain_stiffness =
-          gphi * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate)) - local_terms;
+        // eps' : C_T : eps' with the tangent C_T of the law; for the split stress the factor
+        // g phi of the linear law becomes the effective one along eps'.
+        const double frozen = s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate);
+        const double along  = response.curvature;
+        const double effective = frozen > 0. ? along / frozen : gphi;
+        s.fixed_strain_stiffness = along - local_terms;
         s.split_stiffness =
-          std::max(gphi * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
+          std::max(effective * std::max(s.chemical_strain_rate * (split_tensor * s.chemical_strain_rate),
                                    0.5 * (s.chemical_strain_rate * (local.stiffness * s.chemical_strain_rate))) -
                      local_terms,
                    0.);
@@ -147,6 +151,7 @@ namespace camfrac
       double centre_stress = 0., centre_volume = 0.;
       double hoop = 0., area = 0.;
       double max_gb_stress = -std::numeric_limits<double>::max(), misorientation = 0., band_volume = 0.;
+      double crack_opening = 0.;
 
       // A volume point of the active material; `centre`: within 0.2 R.
       void add_point(const MaterialPointState &s, const double JxW, const bool centre)
@@ -163,6 +168,20 @@ namespace camfrac
           }
         deformed += s.volume_ratio * JxW;
         volume += JxW;
+      }
+
+      // The crack opening density d <eps_I>+ (docs/theory.md §11.8 [F-open]): eps_I the largest
+      // principal elastic strain, of the in-plane block in 2D (a 2D crack's normal is in-plane).
+      template <int dim>
+      void add_crack_opening(const MaterialPointState &s, const double JxW)
+      {
+        if (s.damage <= 0.)
+          return;
+        SymmetricTensor<2, dim> in_plane;
+        for (unsigned int i = 0; i < dim; ++i)
+          for (unsigned int j = i; j < dim; ++j)
+            in_plane[i][j] = s.elastic_strain[i][j];
+        crack_opening += s.damage * std::max(eigenvalues(in_plane)[0], 0.) * JxW;
       }
 
       // A grain-boundary point: its normal stress and misorientation angle.
@@ -198,6 +217,7 @@ namespace camfrac
         result.min_hydrostatic_stress    = Utilities::MPI::min(min_h, comm);
         result.elastic_energy            = sum(energy, comm);
         result.volume_change             = sum(deformed, comm) / sum(volume, comm) - 1.;
+        result.crack_opening             = sum(crack_opening, comm);
         result.surface_hoop_stress       = sum(hoop, comm) / sum(area, comm);
         const double v0                  = sum(centre_volume, comm);
         result.center_hydrostatic_stress = v0 > 0. ? sum(centre_stress, comm) / v0 : 0.;
@@ -249,7 +269,10 @@ namespace camfrac
               if (const auto band = grain_boundary_point(cell, fe_values, q, states[q].stress))
                 sums.add_grain_boundary_point(*band, fe_values.JxW(q));
               if (stores_lithium(cell))
-                sums.add_point(states[q], fe_values.JxW(q), fe_values.quadrature_point(q).norm() < 0.2 * radius);
+                {
+                  sums.add_point(states[q], fe_values.JxW(q), fe_values.quadrature_point(q).norm() < 0.2 * radius);
+                  sums.add_crack_opening<dim>(states[q], fe_values.JxW(q));
+                }
             }
           // The surface of the active material: the boundary and the faces to inactive phases.
           for (const unsigned int f : cell->face_indices())

@@ -53,6 +53,14 @@ namespace camfrac
                       "volumetric-deviatoric (Amor 2009, isotropic stiffness only), spectral (Miehe 2010, "
                       "isotropic only), anisotropic (He & Shao 2019, spectral split of C^(1/2) : eps_e, any "
                       "stiffness).");
+    prm.declare_entry("Stress degradation", "split", Patterns::Selection("split|hybrid"),
+                      "How d degrades the stress (docs/theory.md §11.2). split: sigma = g(d) d psi+/d eps + "
+                      "d psi-/d eps, the derivative of the energy whose psi+ drives the crack, so a crack carries "
+                      "compression and closes on discharge, and the staggered scheme alternately minimises one "
+                      "functional; equilibrium is nonlinear (Newton, Mechanics/Newton tolerance). hybrid (Ambati "
+                      "2015): sigma = g(d) C : eps_e, linear and cheaper, but a crack carries no compression and "
+                      "its faces interpenetrate; psi+ drives the crack only where psi+ >= psi-. With 'Energy "
+                      "split = none' the two coincide.");
     prm.declare_entry("Grain boundary toughness factor", "1.0", Patterns::Double(0.),
                       "f_gb: the toughness of a grain boundary is f_gb G_c [-], > 0. With 'Grain boundary band "
                       "correction' the band of width Microstructure/Grain boundary width gets the toughness that "
@@ -102,6 +110,7 @@ namespace camfrac
     length_scale                     = prm.get_double("Length scale");
     residual_stiffness               = prm.get_double("Residual stiffness");
     split                            = StrainEnergySplit::from_string(prm.get("Energy split"));
+    stress_degradation = prm.get("Stress degradation") == "hybrid" ? StressDegradation::hybrid : StressDegradation::split;
     grain_boundary_toughness_factor  = prm.get_double("Grain boundary toughness factor");
     grain_boundary_band_correction   = prm.get_bool("Grain boundary band correction");
     cleavage_anisotropy              = prm.get_double("Cleavage anisotropy");
@@ -636,6 +645,15 @@ namespace camfrac
         active_constraints.distribute(d_owned);
       }
     throw PhaseFieldSolveFailure("phase field: the active set did not settle in 50 iterations");
+  }
+
+  template <int dim, typename LA>
+  double PhaseField<dim, LA>::max_change_from_accepted() const
+  {
+    double change = 0.;
+    for (const auto i : locally_owned_dofs)
+      change = std::max(change, std::abs(double(solution[i]) - double(accepted[i])));
+    return Utilities::MPI::max(change, mpi_communicator);
   }
 
   template <int dim, typename LA>

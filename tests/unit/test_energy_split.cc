@@ -178,3 +178,64 @@ TEST(EnergySplit, IsotropicSplitsRefuseAnisotropicStiffness)
   EXPECT_NO_THROW(StrainEnergySplit(StrainEnergySplit::Type::anisotropic, trigonal_stiffness()));
   EXPECT_THROW(StrainEnergySplit::from_string("Miehe"), InputError);
 }
+
+// The tangent C+ = d sigma+/d eps (Daleckii–Krein for the spectral parts)
+// against central differences of sigma+, for every split and crystal, at
+// random strains and at strains with repeated eigenvalues (a uniaxial strain,
+// two equal principal strains, and eps = 0), where the divided differences
+// become derivatives. The split stress law's tangent g C+ + C - C+ follows.
+TEST(EnergySplit, TangentIsTheDerivativeOfThePositiveStress)
+{
+  std::mt19937_64 generator(11);
+  for (const auto crystal : all_crystals)
+    for (const auto type : all_types)
+      {
+        const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
+                                    type == StrainEnergySplit::Type::spectral;
+        if (crystal != Crystal::isotropic && isotropic_only)
+          continue;
+        const auto              C = stiffness(crystal);
+        const StrainEnergySplit split(type, C);
+        std::vector<SymmetricTensor<2, 3>> strains;
+        for (int k = 0; k < 50; ++k)
+          strains.push_back(random_strain(generator));
+        SymmetricTensor<2, 3> uniaxial, biaxial;
+        uniaxial[0][0] = -0.01;
+        biaxial[0][0] = biaxial[1][1] = 0.01;
+        biaxial[2][2]                 = -0.004;
+        strains.push_back(uniaxial);
+        strains.push_back(-uniaxial);
+        strains.push_back(biaxial);
+        double worst = 0., worst_symmetry = 0.;
+        for (const auto &eps : strains)
+          {
+            const auto r = split.evaluate(eps, true);
+            for (int k = 0; k < 4; ++k)
+              {
+                const auto   direction = random_strain(generator);
+                const double h         = 1e-8;
+                const auto   slope     = (split.evaluate(eps + h * direction).positive_stress -
+                                    split.evaluate(eps - h * direction).positive_stress) / (2. * h);
+                worst = std::max(worst, (slope - r.positive_tangent * direction).norm() / (C.norm() * direction.norm()));
+                // The curvature along a direction without the tangent.
+                worst = std::max(worst, std::abs(split.positive_curvature(eps, direction) -
+                                                 direction * (r.positive_tangent * direction)) /
+                                          (C.norm() * direction.norm() * direction.norm()));
+                // Major symmetry: the tangent of an energy.
+                const auto other = random_strain(generator);
+                worst_symmetry =
+                  std::max(worst_symmetry, std::abs(other * (r.positive_tangent * direction) -
+                                                    direction * (r.positive_tangent * other)) /
+                                             (C.norm() * direction.norm() * other.norm()));
+              }
+          }
+        std::cout << "  " << StrainEnergySplit::name(type) << ", " << name(crystal)
+                  << ": |C+ : e - central difference of sigma+| / |C||e| <= " << worst << ", asymmetry "
+                  << worst_symmetry << std::endl;
+        EXPECT_LT(worst, 1e-6);
+        EXPECT_LT(worst_symmetry, 1e-12);
+        // At eps = 0 every eigenvalue is 0 and H(0) = 1/2: C+ = C/2 for the spectral splits.
+        if (type == StrainEnergySplit::Type::spectral || type == StrainEnergySplit::Type::anisotropic)
+          EXPECT_LT((split.evaluate(SymmetricTensor<2, 3>(), true).positive_tangent - 0.5 * C).norm(), 1e-12 * C.norm());
+      }
+}

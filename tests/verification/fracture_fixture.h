@@ -110,6 +110,7 @@ namespace camfrac::testing
       material.set_isotropic_chemical_strain(0., 0., 1.);
       mechanics_settings.enabled          = true;
       mechanics_settings.linear_solver.tolerance = 1e-12;
+      mechanics_settings.newton_tolerance        = 1e-12;
       fracture_settings.enabled           = true;
     }
 
@@ -131,7 +132,7 @@ namespace camfrac::testing
 
       mechanics = std::make_unique<MechanicsField<dim, LA>>(triangulation, material, mechanics_settings, 1);
       constrain(*mechanics);
-      mechanics->set_energy_split(fracture_settings.split);
+      mechanics->set_energy_split(fracture_settings.split, fracture_settings.stress_degradation);
       mechanics->setup();
       phase_field = std::make_unique<PhaseField<dim, LA>>(triangulation, fracture_settings);
       if (initial_crack)
@@ -183,6 +184,14 @@ namespace camfrac::testing
             }
         }
       throw std::runtime_error("staggered loop did not converge");
+    }
+
+    /// The total energy int g(d) psi+ + psi- dV + G_c Gamma of the current u and trial d (uniform
+    /// G_c; no external work: the tests hold the boundary data fixed). Collective.
+    double total_energy() const
+    {
+      return mechanics->summary(concentration()).elastic_energy +
+             fracture_settings.toughness * phase_field->crack_summary().crack_measure;
     }
 
     /// Max of d over the nodes.

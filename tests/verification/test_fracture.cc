@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <limits>
 
 #include "fracture_fixture.h"
 
@@ -32,7 +33,12 @@ namespace
     FractureSpecimen<2>                      specimen;
     std::shared_ptr<BoundaryDisplacement<2>> pull = std::make_shared<BoundaryDisplacement<2>>(0);
 
-    explicit Bar(const FractureSettings::Model model)
+    /// @p confined: u_y = 0 also on top (uniaxial strain; with nu = 0 the tension response is
+    /// the same).
+    explicit Bar(const FractureSettings::Model model,
+                 const StrainEnergySplit::Type split       = StrainEnergySplit::Type::none,
+                 const StressDegradation       degradation = StressDegradation::split,
+                 const bool                    confined    = false)
     {
       GridGenerator::subdivided_hyper_rectangle(specimen.triangulation, {8, 2}, Point<2>(0., 0.),
                                                 Point<2>(bar_length, bar_height), true);
@@ -43,11 +49,15 @@ namespace
       specimen.fracture_settings.residual_stiffness  = 0.;
       specimen.fracture_settings.staggered_tolerance = 1e-10;
       specimen.fracture_settings.damage_tolerance    = 1e-12;
+      specimen.fracture_settings.split               = split;
+      specimen.fracture_settings.stress_degradation  = degradation;
       auto fixed = std::make_shared<BoundaryDisplacement<2>>(0);
       specimen.setup([&](MechanicsField<2, TrilinosBackend> &m) {
         m.add_dirichlet_boundary(0, fixed, ComponentMask(std::vector<bool>{true, false}));
         m.add_dirichlet_boundary(1, pull, ComponentMask(std::vector<bool>{true, false}));
         m.add_dirichlet_boundary(2, fixed, ComponentMask(std::vector<bool>{false, true}));
+        if (confined)
+          m.add_dirichlet_boundary(3, fixed, ComponentMask(std::vector<bool>{false, true}));
       });
     }
 
@@ -122,6 +132,152 @@ TEST(Fracture, UnloadingDoesNotHeal)
       bar.load(3. * eps_c);
       EXPECT_GT(bar.specimen.max_damage(), d_loaded + 0.01);
     }
+}
+
+// A crack that closes (../shared/MODEL.md §5): a bar (nu = 0, uniaxial strain) cracked
+// homogeneously in tension to 10 eps_c (AT2: d = H/(1+H), H = 100/3, g = 8.5e-4), then
+// compressed. With the split stress the closed crack carries the undegraded part of the
+// stress: sigma = E eps for the spectral and anisotropic splits (with nu = 0 all of it), and
+// (1/3 + 2g/3) E eps for the volumetric-deviatoric split, whose deviatoric part stays degraded
+// (the bulk modulus is E/3). With the hybrid stress it carries g E eps, almost nothing.
+// Reloading in tension reopens the crack (g E eps), and d never changes.
+TEST(Fracture, CrackedBarCarriesCompressionWithTheSplitStress)
+{
+  const double eps_c = std::sqrt(Gc / (3. * E * ell));
+  for (const auto split : {StrainEnergySplit::Type::volumetric_deviatoric, StrainEnergySplit::Type::spectral,
+                           StrainEnergySplit::Type::anisotropic})
+    for (const auto degradation : {StressDegradation::split, StressDegradation::hybrid})
+      {
+        const std::string label = StrainEnergySplit::name(split) +
+                                  (degradation == StressDegradation::split ? ", split stress" : ", hybrid stress");
+        Bar               bar(FractureSettings::Model::AT2, split, degradation, true);
+        const double      tension = bar.load(10. * eps_c);
+        const double      H = 100. / 3., d = H / (1. + H), g = (1. - d) * (1. - d);
+        EXPECT_NEAR(bar.specimen.max_damage(), d, 1e-9) << label;
+        EXPECT_NEAR(tension, g * E * 10. * eps_c, 1e-6 * E * eps_c) << label;
+        for (const double ratio : {-0.5, -1., -2., 1.})
+          {
+            const double eps    = ratio * eps_c;
+            const double sigma  = bar.load(eps);
+            const double factor = ratio > 0. || degradation == StressDegradation::hybrid ? g :
+                                  split == StrainEnergySplit::Type::volumetric_deviatoric ? 1. / 3. + 2. * g / 3. :
+                                                                                            1.;
+            std::cout << "closing crack, " << label << ": eps/eps_c = " << ratio << "  sigma/(E eps) = "
+                      << sigma / (E * eps) << " (closed form " << factor << "), d = " << bar.specimen.max_damage()
+                      << std::endl;
+            EXPECT_NEAR(sigma, factor * E * eps, 1e-6 * E * eps_c) << label;
+            EXPECT_NEAR(bar.specimen.max_damage(), d, 1e-9) << label;
+          }
+      }
+}
+
+// The crack opening of history.csv (docs/theory.md §11.8 [F-open]): a bar (nu = 0, uniaxial
+// strain, 40 x 2 cells, h = ell/4) with a crack across it, d = 1 on the two node lines of one
+// column of cells (so that g = k = 1e-6 at that column's points and the AT2 profile outside),
+// pulled by delta. The column absorbs the whole extension: its opening is delta less the
+// stretch of the rest, sigma L/E, with sigma ~ k E delta/h, so crack_opening/H = delta to
+// about 1e-4. Compressed with the split stress, the crack closes: crack_opening = 0 and the bar
+// carries E eps. Gamma does not change.
+TEST(Fracture, CrackOpeningIsTheOpeningAndVanishesWhenTheCrackCloses)
+{
+  FractureSpecimen<2> specimen;
+  GridGenerator::subdivided_hyper_rectangle(specimen.triangulation, {40, 2}, Point<2>(0., 0.),
+                                            Point<2>(bar_length, bar_height), true);
+  specimen.material.set_isotropic_elasticity(E, 0.);
+  specimen.fracture_settings.toughness           = Gc;
+  specimen.fracture_settings.length_scale        = ell;
+  specimen.fracture_settings.split               = StrainEnergySplit::Type::spectral;
+  // A column at g = 1e-6 next to g = 1 (condition ~1e6): equilibrium to 1e-10 of the forces.
+  specimen.mechanics_settings.newton_tolerance   = 1e-10;
+  specimen.fracture_settings.staggered_tolerance = 1e-8;
+  specimen.fracture_settings.damage_tolerance    = 1e-10;
+  auto fixed = std::make_shared<BoundaryDisplacement<2>>(0), pull = std::make_shared<BoundaryDisplacement<2>>(0);
+  specimen.setup(
+    [&](MechanicsField<2, TrilinosBackend> &m) {
+      m.add_dirichlet_boundary(0, fixed, ComponentMask(std::vector<bool>{true, false}));
+      m.add_dirichlet_boundary(1, pull, ComponentMask(std::vector<bool>{true, false}));
+      m.add_dirichlet_boundary(2, fixed, ComponentMask(std::vector<bool>{false, true}));
+      m.add_dirichlet_boundary(3, fixed, ComponentMask(std::vector<bool>{false, true}));
+    },
+    [](const Point<2> &p) { return std::abs(p[0] - (0.5 + 1. / 80.) * bar_length) < 0.51 / 40. * bar_length; });
+  double gamma = 0.;
+  for (const double delta : {1e-8, 1e-7, -1e-7, 2e-7})
+    {
+      pull->amplitude = delta;
+      specimen.mechanics->update_boundary_values();
+      specimen.step();
+      const double opening = specimen.mechanics->summary(specimen.concentration()).crack_opening / bar_height;
+      const double sigma   = specimen.mechanics->boundary_reaction(1, specimen.concentration())[0] / bar_height;
+      const double crack   = specimen.phase_field->crack_summary().crack_measure;
+      std::cout << "crack opening: delta = " << delta << " m  crack_opening/H = " << opening
+                << " m  sigma/(E delta/L) = " << sigma / (E * delta / bar_length) << "  Gamma/H = " << crack / bar_height
+                << std::endl;
+      if (delta > 0.)
+        {
+          EXPECT_NEAR(opening, delta, 1e-3 * delta);
+          EXPECT_LT(std::abs(sigma), 1e-3 * E * delta / bar_length);
+        }
+      else
+        {
+          EXPECT_LT(opening, 1e-12 * std::abs(delta));
+          EXPECT_NEAR(sigma, E * delta / bar_length, 1e-6 * E * std::abs(delta) / bar_length);
+        }
+      if (gamma > 0.)
+        EXPECT_NEAR(crack, gamma, 1e-3 * gamma);
+      gamma = crack;
+    }
+}
+
+// Alternate minimisation (MODEL.md §5): with the split stress, the displacement step minimises
+// E(u, d) = int g(d) psi+ + psi- + G_c Gamma(d) in u and the phase-field step minimises it in d
+// (AT1: with d >= d_old; AT2 from an undamaged state, where H = psi+), so within one load step at
+// fixed boundary data the total energy never increases over the staggered iterations. The
+// notched plate of single-edge-notched tension (coarse), spectral split, pulled in one step past
+// its peak, so that the crack runs during the iterations. The hybrid stress is reported (its u
+// step minimises int g psi, not the functional whose psi+ drives d).
+TEST(Fracture, StaggeredIterationsDoNotIncreaseTheEnergyWithTheSplitStress)
+{
+  for (const auto model : {FractureSettings::Model::AT1, FractureSettings::Model::AT2})
+    for (const auto degradation : {StressDegradation::split, StressDegradation::hybrid})
+      {
+        FractureSpecimen<2> specimen;
+        specimen.fracture_settings.model               = model;
+        specimen.fracture_settings.split               = StrainEnergySplit::Type::spectral;
+        specimen.fracture_settings.stress_degradation  = degradation;
+        specimen.fracture_settings.staggered_tolerance = 1e-8;
+        specimen.fracture_settings.damage_tolerance    = 1e-6;
+        auto pull = std::make_shared<BoundaryDisplacement<2>>(1);
+        camfrac::testing::setup_sent(specimen, 1, 0.1, 0.03, pull);
+        pull->amplitude = 7e-6;
+        specimen.mechanics->update_boundary_values();
+        specimen.phase_field->reset_trial();
+        specimen.apply_damage();
+        double       previous = std::numeric_limits<double>::max(), worst_increase = 0.;
+        unsigned int k        = 1;
+        for (; k <= 400; ++k)
+          {
+            specimen.mechanics->solve(specimen.concentration());
+            const double after_u = specimen.total_energy();
+            const double change  = specimen.phase_field->solve();
+            specimen.apply_damage();
+            const double after_d = specimen.total_energy();
+            worst_increase = std::max({worst_increase, (after_u - previous) / after_u, (after_d - after_u) / after_u});
+            previous       = after_d;
+            const double residual = specimen.mechanics->relative_residual(specimen.concentration());
+            if (residual < specimen.fracture_settings.staggered_tolerance &&
+                change < specimen.fracture_settings.damage_tolerance)
+              break;
+          }
+        const std::string label = FractureSettings::model_name(model) +
+                                  (degradation == StressDegradation::split ? ", split stress" : ", hybrid stress");
+        std::cout << "energy over the staggered iterations, " << label << ": " << k
+                  << " iterations, largest relative increase " << worst_increase << ", final max d "
+                  << specimen.max_damage() << ", Newton iterations " << specimen.mechanics->newton_statistics().iterations
+                  << " in " << specimen.mechanics->newton_statistics().solves << " solves" << std::endl;
+        EXPECT_GT(specimen.max_damage(), 0.9) << label; // the crack ran
+        if (degradation == StressDegradation::split)
+          EXPECT_LT(worst_increase, 1e-9) << label;
+      }
 }
 
 // A fully developed 1D AT2 crack, d = 1 at x = 0 and no driving force, on

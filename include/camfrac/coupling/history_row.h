@@ -17,7 +17,8 @@ namespace camfrac
    * elastic_energy_J,volume_change,coupling_iterations,surface_hoop_stress_Pa,
    * center_hydrostatic_stress_Pa,max_gb_normal_stress_Pa,mean_misorientation_deg,
    * crack_measure,crack_measure_intergranular,crack_measure_intragranular,max_d,
-   * staggered_iterations (docs/user-guide.md lists units and meaning)
+   * staggered_iterations,min_effective_diffusivity_ratio,std_x,crack_opening,rejected_steps
+   * (docs/user-guide.md lists units and meaning)
    */
   struct HistoryRow
   {

@@ -8,6 +8,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <functional>
+#include <map>
 #include <limits>
 #include <ostream>
 
@@ -23,6 +24,7 @@ namespace camfrac
     double       cut_back_factor           = 0.5;   ///< after failure
     unsigned int fast_newton_iterations    = 4;     ///< grow dt when Newton needs at most this many
     double       maximum_change_of_x       = 0.02;  ///< per step, anywhere in the particle [-]
+    double       maximum_change_of_d       = 0.2;   ///< of the phase field per step, anywhere [-]
     double       voltage_cutoff_tolerance  = 1e-3;  ///< land in [V_cut - tol, V_cut] [V]
     double       current_cutoff_tolerance  = 0.01;  ///< land in [I_cut, (1 + tol) I_cut] [-]
 
@@ -45,6 +47,10 @@ namespace camfrac
     unsigned int protocol_step = 0; ///< 1-based index into Protocol::steps
     unsigned int cycle = 0;         ///< 1-based
     bool         ends_protocol_step = false;
+    /// Trial steps rejected since the previous accepted step (history.csv rejected_steps).
+    unsigned int rejected_steps = 0;
+    /// Accepted as a brittle event: d jumped by more than twice the limit at any dt.
+    bool         brittle_event = false;
   };
 
   /**
@@ -98,6 +104,10 @@ namespace camfrac
 
     /// Warnings (e.g. a cut-off reached within the minimum step); rank-uniform.
     const std::vector<std::string> &warnings() const { return warning_list; }
+    /// Rejected trial steps so far by reason ("Newton", "coupling", "mechanics", "phase field",
+    /// "staggered", "change of x", "change of d", "cut-off"), and the brittle events accepted.
+    const std::map<std::string, unsigned int> &rejections() const { return rejection_counts; }
+    unsigned int                               brittle_events() const { return brittle_count; }
 
     double time() const { return current_time; }
 
@@ -111,6 +121,9 @@ namespace camfrac
     unsigned int               accepted_steps = 0;
     std::vector<std::string>   warning_list;
     unsigned int               jumps = 0; ///< steps accepted as a jump of x (run_step)
+    unsigned int               brittle_count = 0; ///< steps accepted as a brittle event (run_step)
+    std::map<std::string, unsigned int> rejection_counts;
+    unsigned int               rejected_since_accept = 0;
     StepHook                   step_hook;
     TrialCheck                 trial_check;
 
@@ -123,8 +136,8 @@ namespace camfrac
     void call_hook(unsigned int cycle, unsigned int index, double elapsed, double dt, double previous_distance);
     /// Accept the converged trial of @p dt and report it.
     AcceptedStep accept_step(const StepResult &result, double dt, unsigned int index, unsigned int cycle,
-                             bool ends_protocol_step);
+                             bool ends_protocol_step, bool brittle_event);
     /// The solver error of a step that failed at the minimum time step.
-    [[noreturn]] void fail_at_minimum_time_step(const std::string &where, bool staggered_failure) const;
+    [[noreturn]] void fail_at_minimum_time_step(const std::string &where, StepResult::Failure failure) const;
   };
 } // namespace camfrac

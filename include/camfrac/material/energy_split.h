@@ -23,7 +23,14 @@ namespace camfrac
    *   psi+- = 1/2 |eps~+-|^2. eps~+ : eps~- = 0, so the parts are orthogonal in
    *   the energy norm: eps+ : C : eps- = 0 with eps+- = C^(-1/2) eps~+-.
    *
-   * The stresses are sigma+- = d psi+- / d eps, with sigma+ + sigma- = C : eps.
+   * The stresses are sigma+- = d psi+- / d eps, with sigma+ + sigma- = C : eps,
+   * and on request the tangent C+ = d sigma+ / d eps (then d sigma- / d eps =
+   * C - C+). The derivative of the positive spectral part is the
+   * Daleckii–Krein formula: in the eigenbasis of the tensor, entry (i, j) of a
+   * direction is multiplied by the divided difference of <x>+ at (l_i, l_j),
+   * or by its derivative H(l) (H(0) = 1/2) at equal eigenvalues
+   * (docs/theory.md §11.2 [F-tangent]). All three splits are positively
+   * homogeneous of degree 2, so sigma+- : eps = 2 psi+-.
    */
   class StrainEnergySplit
   {
@@ -42,12 +49,21 @@ namespace camfrac
       double                        negative_energy = 0.;
       dealii::SymmetricTensor<2, 3> positive_stress;
       dealii::SymmetricTensor<2, 3> negative_stress;
+      /// d sigma+ / d eps, filled only when evaluate() is asked for it.
+      dealii::SymmetricTensor<4, 3> positive_tangent;
     };
 
     /// Throws InputError for a split that needs isotropic C when C is not.
     StrainEnergySplit(Type type, const dealii::SymmetricTensor<4, 3> &stiffness);
 
-    Result evaluate(const dealii::SymmetricTensor<2, 3> &elastic_strain) const;
+    Result evaluate(const dealii::SymmetricTensor<2, 3> &elastic_strain, bool with_tangent = false) const;
+    /// e : C+ : e, the curvature of psi+ along the direction @p e at @p elastic_strain (the same
+    /// divided differences as the tangent, without forming it).
+    double positive_curvature(const dealii::SymmetricTensor<2, 3> &elastic_strain,
+                              const dealii::SymmetricTensor<2, 3> &e) const;
+    Type   type_of_split() const { return type; }
+    /// The C the split was built for.
+    const dealii::SymmetricTensor<4, 3> &get_stiffness() const { return stiffness; }
 
     /// The name used in parameter files: none | volumetric-deviatoric | spectral | anisotropic.
     static Type        from_string(const std::string &name);

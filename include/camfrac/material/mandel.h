@@ -24,6 +24,8 @@ namespace camfrac
     using Matrix = std::array<std::array<double, 6>, 6>;
     /// The Mandel matrix of @p stiffness.
     Matrix matrix(const dealii::SymmetricTensor<4, 3> &stiffness);
+    /// The tensor of a Mandel matrix (the inverse of matrix()).
+    dealii::SymmetricTensor<4, 3> tensor(const Matrix &M);
     /// The eigenvalues of the (symmetrised) Mandel matrix, ascending. All are
     /// positive if and only if @p stiffness is positive definite.
     std::array<double, 6> eigenvalues(const dealii::SymmetricTensor<4, 3> &stiffness);

@@ -5,6 +5,7 @@
 #include <camfrac/material/energy_split.h>
 #include <camfrac/material/mechanical_material.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/physics/constitutive_law.h>
 #include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/summaries.h>
@@ -54,6 +55,9 @@ namespace camfrac
     bool         generalized_plane_strain = false;
     /// Uniform pressure on the particle surface [Pa] (positive compresses).
     double       external_pressure = 0.;
+    /// Newton's method for the split stress: relative residual tolerance and iteration limit.
+    double       newton_tolerance          = 1e-10;
+    unsigned int maximum_newton_iterations = 25;
     /// CG with smoothed-aggregation AMG given the rigid-body modes, rebuilt
     /// when the stiffness changes, or MUMPS: subsection Mechanics/Linear solver.
     LinearSolverSettings linear_solver{LinearSolverSettings::Method::amg, 1e-10, 1000, true};
@@ -90,6 +94,8 @@ namespace camfrac
     double                        positive_energy_density = 0.;
     /// g(d) at the point (1 without fracture).
     double                        degradation = 1.;
+    /// d at the point, in [0, 1] (0 without fracture).
+    double                        damage = 0.;
     /// s = -d psi/dc at fixed strain [J/mol]: sigma : d eps_ch/dc, minus
     /// (phi'/(phi c_max)) psi_el with an x-dependent stiffness phi(x) C. The
     /// chemical potential carries -s (docs/theory.md §7, [C-x]).
@@ -162,12 +168,31 @@ namespace camfrac
       const Vector                  *values      = nullptr; ///< ghosted
       double                         residual_stiffness = 0.;
     };
-    /// Which part of the elastic energy drives fracture (psi+ in MaterialPointState). Call before
-    /// setup(), which throws InputError for a split the stiffness does not allow.
-    void set_energy_split(StrainEnergySplit::Type type) { split_type = type; }
-    /// Degrade the stiffness by d: reassembles the matrix and rebuilds the preconditioner.
+    /// Which part of the elastic energy drives fracture (psi+ in MaterialPointState), and whether
+    /// the stress is the split one (nonlinear, cracks close) or the hybrid one (docs/theory.md
+    /// §11.2). Call before setup(), which throws InputError for a split the stiffness does not allow.
+    void set_energy_split(StrainEnergySplit::Type type, StressDegradation degradation = StressDegradation::split)
+    {
+      split_type         = type;
+      stress_degradation = degradation;
+    }
+    /// Degrade the stiffness by d. Hybrid stress: reassembles the matrix and rebuilds the
+    /// preconditioner; split stress: the next solve() assembles the tangent.
     /// @p rebuild false: only record the view (setup() will assemble with it).
     void set_damage(const DamageView &damage, bool rebuild = true);
+    /// Whether equilibrium is nonlinear in u: the split stress with a damage field.
+    bool nonlinear() const
+    {
+      return stress_degradation == StressDegradation::split && split_type != StrainEnergySplit::Type::none &&
+             damage.values != nullptr;
+    }
+    /// Newton's method of the split stress, summed over the solves so far.
+    struct NewtonStatistics
+    {
+      unsigned int solves = 0, iterations = 0, maximum = 0, line_search_cuts = 0, linear_iterations = 0;
+      unsigned int last = 0; ///< iterations of the last solve
+    };
+    const NewtonStatistics &newton_statistics() const { return newton; }
 
     /// distribute_dofs(), then rebuild_operators().
     void setup();
@@ -255,6 +280,8 @@ namespace camfrac
     };
     std::vector<BoundaryCondition>           boundary_conditions;
     StrainEnergySplit::Type                  split_type = StrainEnergySplit::Type::none;
+    StressDegradation                        stress_degradation = StressDegradation::split;
+    NewtonStatistics                         newton;
     std::shared_ptr<const StrainEnergySplit> uniform_split;
     DamageView                               damage;
     // FE_Q(1) values of d, one per distinct point set.
@@ -267,6 +294,9 @@ namespace camfrac
     void apply_stiffness_factor(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
                                 const std::vector<double> *c_values, std::vector<double> &g) const;
     void update_stiffness_factors(const ConcentrationView &c);
+    /// d, clipped to [0, 1], at the points @p quadrature of @p cell (0 without damage).
+    void damage_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
+                   const dealii::Quadrature<dim> &quadrature, std::vector<double> &d) const;
     /// g(d) at the points @p quadrature of @p cell (1 without damage).
     void degradation_at(const typename dealii::Triangulation<dim>::active_cell_iterator &cell,
                         const dealii::Quadrature<dim> &quadrature, std::vector<double> &g) const;
@@ -283,8 +313,9 @@ namespace camfrac
     static dealii::SymmetricTensor<2, 3> out_of_plane_mode(unsigned int k);
     void   compute_unit_response();
     /// int sigma : E_k dA, k = 0..2, for the displacement @p u (ghosted) with the uniform extra
-    /// strain @p extra; c null: no chemical strain.
-    std::array<double, 3> out_of_plane_forces(const Vector &u, const dealii::SymmetricTensor<2, 3> &extra,
+    /// strain @p extra; c null: no chemical strain. Entry 3: int |sigma| + |g phi C : eps_ch| dA,
+    /// the scale of the first three.
+    std::array<double, 4> out_of_plane_forces(const Vector &u, const dealii::SymmetricTensor<2, 3> &extra,
                                              const ConcentrationView *c) const;
     /// Solve K x = rhs (the configured solver) into @p x; returns iterations.
     unsigned int solve_linear(Vector &x, const Vector &rhs);
@@ -294,7 +325,8 @@ namespace camfrac
       const ConcentrationView &c,
       const std::function<void(const typename dealii::DoFHandler<dim>::active_cell_iterator &,
                                const dealii::Vector<double> &, const dealii::Vector<double> &,
-                               const dealii::Vector<double> &)> &consumer) const;
+                               const dealii::Vector<double> &)> &consumer,
+      std::array<double, 4> *out_of_plane = nullptr) const;
 
     std::unique_ptr<LinearSolver<LA>> linear_solver;
     // FEValues reused by evaluate(), one per distinct set of points.
@@ -344,7 +376,24 @@ namespace camfrac
     dealii::SymmetricTensor<2, 3> chemical_strain_derivative_at(const LocalMaterial &local, double c) const;
     dealii::SymmetricTensor<2, 3> chemical_strain_second_derivative_at(const LocalMaterial &local, double c) const;
     void                          make_constraints();
-    void                          assemble_matrix();
+    /// The stiffness g phi C (no @p c, or a linear problem), or the tangent of the split stress at
+    /// the current solution and out-of-plane strain for the concentration @p c; then also the
+    /// coupling vectors B_k = int eps(phi_i) : C_T : E_k and D_kl = int E_k : C_T : E_l of
+    /// generalized plane strain when @p coupling is given.
+    void                          assemble_matrix(const ConcentrationView *c = nullptr,
+                                                  std::array<Vector, 3>  *coupling = nullptr,
+                                                  dealii::FullMatrix<double> *coupling_diagonal = nullptr);
+    /// Newton's method with a backtracking line search for the split stress; returns the linear
+    /// iterations.
+    unsigned int                  solve_newton(const ConcentrationView &c);
+    /// The equilibrium residual R = f_int - f_ext of the current solution (owned, constrained
+    /// rows 0) and the scale of relative_residual(). Collective.
+    /// With @p out_of_plane also out_of_plane_forces() of the current solution and out-of-plane strain.
+    std::pair<double, double>     residual(const ConcentrationView &c, Vector &R,
+                                           std::array<double, 4> *out_of_plane = nullptr) const;
+    /// The local law at a point: the split stress in nonlinear(), else g phi C.
+    StressResponse law(const LocalMaterial &local, double g, double phi, const dealii::SymmetricTensor<2, 3> &eps,
+                       bool with_tangent, const dealii::SymmetricTensor<2, 3> *direction = nullptr) const;
     /// F for the chemical strain of @p c, or (c null) for the uniform eigenstrain @p eigenstrain alone.
     void                          assemble_rhs(const ConcentrationView *c,
                                                const dealii::SymmetricTensor<2, 3> &eigenstrain = {});

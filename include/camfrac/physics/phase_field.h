@@ -4,6 +4,7 @@
 
 #include <camfrac/material/energy_split.h>
 #include <camfrac/microstructure/material_field.h>
+#include <camfrac/physics/constitutive_law.h>
 #include <camfrac/physics/linear_solver.h>
 #include <camfrac/physics/state_registry.h>
 #include <camfrac/physics/linear_algebra.h>
@@ -46,6 +47,8 @@ namespace camfrac
     double residual_stiffness = 1e-6;
     /// Split of the elastic energy into the part that drives the crack and the rest.
     StrainEnergySplit::Type split = StrainEnergySplit::Type::none;
+    /// The split stress (cracks close) or the hybrid one (docs/theory.md §11.2).
+    StressDegradation stress_degradation = StressDegradation::split;
     /// f_gb: the grain boundary's toughness is f_gb G_c [-]. With the band
     /// correction on, the band (Microstructure/Grain boundary width) gets the
     /// toughness that makes a crack along it dissipate f_gb G_c per unit area
@@ -173,6 +176,8 @@ namespace camfrac
     double solve();
     void   accept();
 
+    /// max |d_trial - d_accepted| over the DoFs (collective).
+    double max_change_from_accepted() const;
     /// Crack measures of the trial state (collective).
     CrackSummary crack_summary() const;
 

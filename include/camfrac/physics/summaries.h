@@ -36,8 +36,19 @@ namespace camfrac
     double       voltage           = 0.; ///< phi [V]
     double       current           = 0.; ///< I [A], positive on charge
     double       max_change_x      = 0.; ///< max |x_new - x_old| over the particle [-]
-    /// Set when the staggered fracture iteration (not Newton) is what failed.
-    bool         staggered_failure = false;
+    /// What failed when converged is false (docs/theory.md §5, history.csv rejected_steps).
+    enum class Failure
+    {
+      none,
+      newton,      ///< the transport Newton iteration
+      coupling,    ///< the c-u iteration of chemo-mechanics
+      mechanics,   ///< the mechanics solve (Newton of the split stress, or its linear solver)
+      phase_field, ///< the phase-field solve
+      staggered    ///< the staggered (c, u)-d iteration of fracture
+    };
+    Failure      failure = Failure::none;
+    /// max |d_new - d_accepted| over the particle [-] (0 without fracture).
+    double       max_change_d = 0.;
   };
 
   /// Volume-averaged and extreme Li fractions and the Li inventory.
@@ -70,6 +81,10 @@ namespace camfrac
     /// fixed-strain -ds/dc (docs/theory.md §3.2); 1 without stress-coupled
     /// diffusion. Negative: the continuum problem is ill-posed there.
     double       min_effective_diffusivity_ratio = 1.;
+    /// int d <eps_I(eps_e)>+ dV, eps_I the largest principal elastic strain (2D: in-plane): the
+    /// crack opening integrated over the crack faces, a volume in 3D [m^3] and an area per unit
+    /// thickness in 2D [m^2] (docs/theory.md §11.8); 0 without fracture or when the cracks are closed.
+    double       crack_opening = 0.;
     unsigned int coupling_iterations = 0;
     unsigned int linear_iterations = 0;       ///< elasticity CG iterations of the last step
   };
