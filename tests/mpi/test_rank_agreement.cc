@@ -37,9 +37,12 @@ namespace
   // boundaries, Q1 u in generalized plane strain, AT2 with the anisotropic
   // split and the split stress (the default), two-way stress-coupled
   // diffusion, D_eff and electrolyte infiltration; refined until h <= ell/2.
-  // The boundaries crack from about 15 s on.
+  // The boundaries crack from about 13 s on. With Trilinos the coupling is
+  // two-way and 25 s are run; with PETSc one-way for 40 s (two-way and 40 s
+  // take 7.6 min per backend here, 16 steps).
   std::string fracture(const std::string &backend, const std::string &directory)
   {
+    const bool two_way = backend == "Trilinos";
     return "set Dimension = 2\nset Linear algebra = " + backend +
            "\nsubsection Geometry\n set Particle radius = 3e-6\n set Global refinements = 2\nend\n"
            "subsection Material\n set Preset = NMC811\n set Reference stoichiometry = 0.9\nend\n"
@@ -48,14 +51,14 @@ namespace
            " set Minimum seed spacing = 1e-6\n set Random seed = 5\n set Orientation distribution = random\n"
            " set Grain boundary width = 4e-7\nend\n"
            "subsection Mechanics\n set Enable = true\n set Polynomial degree = 1\n"
-           " set Out-of-plane condition = generalized plane strain\n set Stress-coupled diffusion = true\n"
+           " set Out-of-plane condition = generalized plane strain\n set Stress-coupled diffusion = " + std::string(two_way ? "true" : "false") + "\n"
            " set Coupling tolerance = 1e-11\n set Maximum coupling iterations = 60\n"
            " subsection Linear solver\n  set Tolerance = 1e-12\n end\nend\n"
            "subsection Fracture\n set Enabled = true\n set Fracture toughness = 0.5\n set Electrolyte infiltration = true\n"
            " set Grain boundary toughness factor = 0.05\n set Length scale = 6e-7\n"
            " set Energy split = anisotropic\n set Residual stiffness = 1e-4\n"
            " set Staggered tolerance = 1e-7\n set Damage tolerance = 1e-6\nend\n"
-           "subsection Protocol\n set Steps = charge 2C for 40 s\nend\n"
+           "subsection Protocol\n set Steps = charge 2C for " + std::string(two_way ? "25" : "40") + " s\nend\n"
            "subsection Output\n set Directory = " + directory + "\n set Write fields = false\nend\n";
   }
 
@@ -159,7 +162,7 @@ namespace
                   << " on 1 rank, max relative difference " << difference << std::endl;
         EXPECT_EQ(parallel.size(), rows);
         EXPECT_LT(difference, 1e-8);
-        EXPECT_GT(parallel.size(), 10u);
+        EXPECT_GT(parallel.size(), cracks ? 5u : 10u);
         if (cracks)
           {
             std::cout << "  final crack measure " << parallel.back().crack.crack_measure << " m, max d "
