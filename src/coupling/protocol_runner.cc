@@ -418,30 +418,22 @@ namespace camfrac
         elapsed += trial_dt;
         jump_dt    = 0.;
         brittle_dt = 0.;
+        // A jump of x or a brittle event: listed in the warnings (the first three), then counted.
+        const auto report_event = [&](unsigned int &count, const char *quantity, const double change,
+                                      const char *what, const char *plural) {
+          ++count;
+          if (count > 3)
+            return;
+          std::ostringstream message;
+          message << where << ": " << quantity << " changed by " << change << " within one step at t = " << current_time
+                  << " s whatever the step length (" << what << "), accepted"
+                  << (count == 3 ? std::string(" (further ") + plural + " are counted, not listed)" : std::string());
+          warning_list.push_back(message.str());
+        };
         if (brittle)
-          {
-            ++brittle_count;
-            if (brittle_count <= 3)
-              {
-                std::ostringstream message;
-                message << where << ": d changed by " << result.max_change_d << " within one step at t = "
-                        << current_time << " s whatever the step length (a brittle event: a crack ran), accepted"
-                        << (brittle_count == 3 ? " (further events are counted, not listed)" : "");
-                warning_list.push_back(message.str());
-              }
-          }
+          report_event(brittle_count, "d", result.max_change_d, "a brittle event: a crack ran", "events");
         if (jump)
-          {
-            ++jumps;
-            if (jumps <= 3)
-              {
-                std::ostringstream message;
-                message << where << ": x changed by " << result.max_change_x << " within one step at t = "
-                        << current_time << " s whatever the step length (a jump of the surface concentration), "
-                        << "accepted" << (jumps == 3 ? " (further jumps are counted, not listed)" : "");
-                warning_list.push_back(message.str());
-              }
-          }
+          report_event(jumps, "x", result.max_change_x, "a jump of the surface concentration", "jumps");
         const AcceptedStep report =
           accept_step(result, trial_dt, index, cycle, verdict.landed || ends_by_time, brittle);
         observer(report);
@@ -457,8 +449,10 @@ namespace camfrac
         double factor = result.newton_iterations <= settings.fast_newton_iterations ? settings.growth_factor : 1.;
         if (result.max_change_x > 0. && !jump)
           factor = std::min(factor, settings.maximum_change_of_x / result.max_change_x);
+        // Rounded down to a multiple of 1/32: d agrees between rank counts only to the solver
+        // tolerances, and an unrounded factor would let the step sequences drift apart.
         if (result.max_change_d > 0. && !brittle)
-          factor = std::min(factor, settings.maximum_change_of_d / result.max_change_d);
+          factor = std::min(factor, std::floor(32. * settings.maximum_change_of_d / result.max_change_d) / 32.);
         dt = std::max(trial_dt * std::max(factor, 0.2), settings.minimum_time_step);
         call_hook(cycle, index, elapsed, dt, previous_distance);
       }

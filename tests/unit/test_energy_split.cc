@@ -75,20 +75,29 @@ namespace
                                                StrainEnergySplit::Type::volumetric_deviatoric,
                                                StrainEnergySplit::Type::spectral,
                                                StrainEnergySplit::Type::anisotropic};
+  /// Call @p check(crystal, type, C, split) for every split the crystal allows.
+  template <typename Check>
+  void for_each_allowed_split(const Check &check)
+  {
+    for (const auto crystal : all_crystals)
+      for (const auto type : all_types)
+        {
+          const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
+                                      type == StrainEnergySplit::Type::spectral;
+          if (crystal != Crystal::isotropic && isotropic_only)
+            continue;
+          const auto              C = stiffness(crystal);
+          const StrainEnergySplit split(type, C);
+          check(crystal, type, C, split);
+        }
+  }
 } // namespace
 
 TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
 {
   std::mt19937_64 generator(3);
-  for (const auto crystal : all_crystals)
-    for (const auto type : all_types)
-      {
-        const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
-                                    type == StrainEnergySplit::Type::spectral;
-        if (crystal != Crystal::isotropic && isotropic_only)
-          continue;
-        const auto              C = stiffness(crystal);
-        const StrainEnergySplit split(type, C);
+  for_each_allowed_split([&](const Crystal crystal, const StrainEnergySplit::Type type, const SymmetricTensor<4, 3> &C,
+                             const StrainEnergySplit &split) {
         double                  worst_sum = 0., worst_stress = 0., worst_derivative = 0.;
         for (int k = 0; k < 100; ++k)
           {
@@ -114,7 +123,7 @@ TEST(EnergySplit, PartsAddUpAndStressesAreDerivatives)
         EXPECT_LT(worst_sum, 1e-12);
         EXPECT_LT(worst_stress, 1e-12);
         EXPECT_LT(worst_derivative, 1e-6);
-      }
+  });
 }
 
 TEST(EnergySplit, CompressionDoesNotDriveCracks)
@@ -187,15 +196,8 @@ TEST(EnergySplit, IsotropicSplitsRefuseAnisotropicStiffness)
 TEST(EnergySplit, TangentIsTheDerivativeOfThePositiveStress)
 {
   std::mt19937_64 generator(11);
-  for (const auto crystal : all_crystals)
-    for (const auto type : all_types)
-      {
-        const bool isotropic_only = type == StrainEnergySplit::Type::volumetric_deviatoric ||
-                                    type == StrainEnergySplit::Type::spectral;
-        if (crystal != Crystal::isotropic && isotropic_only)
-          continue;
-        const auto              C = stiffness(crystal);
-        const StrainEnergySplit split(type, C);
+  for_each_allowed_split([&](const Crystal crystal, const StrainEnergySplit::Type type, const SymmetricTensor<4, 3> &C,
+                             const StrainEnergySplit &split) {
         std::vector<SymmetricTensor<2, 3>> strains;
         for (int k = 0; k < 50; ++k)
           strains.push_back(random_strain(generator));
@@ -237,5 +239,5 @@ TEST(EnergySplit, TangentIsTheDerivativeOfThePositiveStress)
         // At eps = 0 every eigenvalue is 0 and H(0) = 1/2: C+ = C/2 for the spectral splits.
         if (type == StrainEnergySplit::Type::spectral || type == StrainEnergySplit::Type::anisotropic)
           EXPECT_LT((split.evaluate(SymmetricTensor<2, 3>(), true).positive_tangent - 0.5 * C).norm(), 1e-12 * C.norm());
-      }
+  });
 }

@@ -250,11 +250,15 @@ TEST(HistoryRow, HasOneValueForEveryColumn)
   row.crack.staggered_iterations = 9;
   row.mechanics.min_effective_diffusivity_ratio = -0.25;
   row.step.state.std_x      = 0.0625;
+  row.mechanics.crack_opening = 2.5e-13;
+  row.step.rejected_steps   = 3;
   const std::string header  = HistoryRow::header();
   const std::string line    = row.format();
   EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(line.begin(), line.end(), ','));
   EXPECT_EQ(line.substr(0, 6), "7,1.5,");
   EXPECT_NE(line.find("0.123456789012345"), std::string::npos); // 15 significant digits
-  EXPECT_EQ(line.substr(line.size() - 19), ",0.5,9,-0.25,0.0625");
-  EXPECT_EQ(header.substr(header.size() - 38), ",min_effective_diffusivity_ratio,std_x");
+  const std::string tail = ",0.5,9,-0.25,0.0625,2.5e-13,3";
+  EXPECT_EQ(line.substr(line.size() - tail.size()), tail);
+  const std::string columns = ",min_effective_diffusivity_ratio,std_x,crack_opening,rejected_steps";
+  EXPECT_EQ(header.substr(header.size() - columns.size()), columns);
 }
